@@ -1,0 +1,143 @@
+"""The catalog's record type: one :class:`Rule` per derivative rule of the paper (and beyond)."""
+
+from __future__ import annotations
+
+import inspect
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from ..samplers import DOMAINS, Domain
+
+__all__ = ["TOPICS", "Arg", "Rule"]
+
+#: DESIGN.md's topic vocabulary: the paper's nine, then the four beyond it.
+TOPICS = (
+    "scalar",
+    "partial",
+    "jacobian",
+    "elementwise",
+    "scalar-expansion",
+    "reduction",
+    "chain-rule",
+    "neuron",
+    "loss",
+    "layer",
+    "loss-fn",
+    "matrix",
+    "hessian",
+)
+
+ORIGINS = ("paper", "extension", "implied", "assumed", "tutorial")
+
+
+@dataclass(frozen=True)
+class Arg:
+    """One argument of a rule's primal: its name, symbolic shape and domain.
+
+    ``shape`` holds dimension names (``("N", "n")``) or fixed sizes (``(2,)``); ``()`` is a scalar.
+    """
+
+    name: str
+    shape: tuple[str | int, ...] = ()
+    domain: str | Domain = "real"
+
+    def concrete_shape(self, sizes: Mapping[str, int]) -> tuple[int, ...]:
+        out = []
+        for d in self.shape:
+            if isinstance(d, int):
+                out.append(d)
+            elif d in sizes:
+                out.append(int(sizes[d]))
+            else:
+                raise ValueError(f"argument {self.name}: dimension {d!r} has no size in {dict(sizes)}")
+        return tuple(out)
+
+
+@dataclass(frozen=True, eq=False)
+class Rule:
+    """One catalog record: a primal, its hand-derived derivative, and how to check them.
+
+    * ``primal(*args, **params)`` and ``derivative(*args, **params)`` take the arguments in ``args``
+      order; the reference differentiates ``primal`` with respect to ``wrt`` with jacfwd and jacrev.
+    * ``sizes``: the shape configurations tried (each maps dimension names to sizes).
+    * ``layout``: ``"numerator"`` (the Jacobian ``out.shape + in.shape``) or ``"denominator"`` (its
+      transpose, for the paper's denominator-layout example).
+    * ``reference``: ``"jacobian"`` compares with the Jacobian itself; ``"step"`` compares with a
+      gradient-descent step ``arg − eta·∂primal/∂arg`` (RULES L-4, L-6), ``eta`` taken from ``params``.
+    * ``kink(**args) -> array``: distances to the nearest non-differentiable point; trials where any
+      is within ``kink_margin`` are redrawn, so random draws stay away from kinks.
+    * ``origin``: ``"paper"``, or how an item beyond the paper's text is labelled (RULES.md:
+      ``extension``, ``implied``, ``assumed``; ``tutorial`` for T-1/T-2).
+    """
+
+    name: str
+    id: str
+    topic: str
+    section: str
+    formula: str
+    primal: Callable[..., Any]
+    derivative: Callable[..., Any]
+    args: tuple[Arg, ...]
+    wrt: str
+    sizes: tuple[Mapping[str, int], ...] = ({},)
+    params: Mapping[str, Any] = field(default_factory=dict)
+    origin: str = "paper"
+    layout: str = "numerator"
+    reference: str = "jacobian"
+    kink: Callable[..., Any] | None = None
+    kink_margin: float = 0.05
+    note: str = ""
+
+    def __post_init__(self) -> None:
+        names = [a.name for a in self.args]
+        problems = []
+        if self.topic not in TOPICS:
+            problems.append(f"topic {self.topic!r} is not one of {TOPICS}")
+        if self.origin not in ORIGINS:
+            problems.append(f"origin {self.origin!r} is not one of {ORIGINS}")
+        if self.wrt not in names:
+            problems.append(f"wrt {self.wrt!r} is not an argument ({names})")
+        if self.layout not in ("numerator", "denominator"):
+            problems.append(f"layout {self.layout!r} must be 'numerator' or 'denominator'")
+        if self.reference not in ("jacobian", "step"):
+            problems.append(f"reference {self.reference!r} must be 'jacobian' or 'step'")
+        if self.reference == "step" and "eta" not in self.params:
+            problems.append("a 'step' rule needs params['eta']")
+        for a in self.args:
+            if isinstance(a.domain, str) and a.domain not in DOMAINS:
+                problems.append(f"argument {a.name}: unknown domain {a.domain!r}")
+        params = list(inspect.signature(self.derivative).parameters)
+        if params[: len(names)] != names:
+            problems.append(f"derivative {self.derivative.__name__} takes {params}, expected {names} first")
+        primal_params = inspect.signature(self.primal).parameters
+        if len(primal_params) < len(names):
+            problems.append(f"primal {self.primal.__name__} takes {list(primal_params)}, fewer than {names}")
+        if not self.sizes:
+            problems.append("sizes must hold at least one shape configuration")
+        for sizes in self.sizes:
+            for a in self.args:
+                try:
+                    a.concrete_shape(sizes)
+                except ValueError as exc:
+                    problems.append(str(exc))
+        if problems:
+            raise ValueError(f"catalog record {self.name!r} is malformed: " + "; ".join(problems))
+
+    @property
+    def argnum(self) -> int:
+        return [a.name for a in self.args].index(self.wrt)
+
+    def shapes(self, sizes: Mapping[str, int]) -> dict[str, tuple[int, ...]]:
+        """The concrete shape of every argument under one size configuration."""
+        return {a.name: a.concrete_shape(sizes) for a in self.args}
+
+    def describe_shapes(self, sizes: Mapping[str, int]) -> str:
+        return ", ".join(
+            f"{k} {'×'.join(map(str, s)) if s else 'scalar'}" for k, s in self.shapes(sizes).items()
+        )
+
+    def describe_sizes(self) -> str:
+        """The shape configurations in one short line, e.g. ``n=1 · n=3 · n=8`` (``scalar`` if none)."""
+        parts = [",".join(f"{k}={v}" for k, v in s.items()) for s in self.sizes]
+        return " · ".join(p for p in parts if p) or "scalar"

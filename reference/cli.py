@@ -1,0 +1,136 @@
+"""The ``chainrule`` command line.
+
+* ``chainrule verify [--json] [-k PATTERN] [--trials N] [--seed S] [--dtype float64|float32]``:
+  check every catalog rule against JAX; exit status 1 if any fails, 2 on a usage error.
+* ``chainrule rules [--markdown]``: list the catalog (the README's rule table is this output).
+
+Each subcommand lives in its own function ``_cmd_<name>`` with its parser in ``_add_<name>``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import time
+from collections.abc import Sequence
+
+__all__ = ["main"]
+
+
+def _add_verify(sub: argparse._SubParsersAction) -> None:
+    p = sub.add_parser("verify", help="check every catalog rule against jax.jacfwd and jax.jacrev")
+    p.add_argument("--json", action="store_true", help="print one JSON object instead of a table")
+    p.add_argument("-k", dest="pattern", metavar="PATTERN",
+                   help="only rules whose name, RULES ID or topic contains PATTERN (comma-separated, globs ok)")
+    p.add_argument("--trials", type=int, default=100, help="random trials per shape configuration (default 100)")
+    p.add_argument("--seed", type=int, default=0, help="seed of the random draws (default 0)")
+    p.add_argument("--dtype", choices=("float64", "float32"), default="float64",
+                   help="precision of the inputs and the comparison (default float64)")
+    p.set_defaults(func=_cmd_verify)
+
+
+def _cmd_verify(args: argparse.Namespace) -> int:
+    from rich.console import Console
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+    from rich.table import Table
+
+    from .catalog import CATALOG
+    from .verify import TOLERANCES, select, verify_catalog
+
+    if args.trials < 1:
+        print(f"chainrule verify: --trials must be at least 1, got {args.trials}", file=sys.stderr)
+        return 2
+    rules = select(CATALOG, args.pattern)
+    if not rules:
+        print(f"chainrule verify: no rule matches -k {args.pattern!r}; see `chainrule rules` for names, "
+              "IDs and topics", file=sys.stderr)
+        return 2
+    start = time.perf_counter()
+    err = Console(stderr=True)
+    if args.json:
+        results = verify_catalog(rules, trials=args.trials, seed=args.seed, dtype=args.dtype)
+    else:
+        with Progress(TextColumn("verifying"), BarColumn(), MofNCompleteColumn(),
+                      TextColumn("{task.description}"), TimeElapsedColumn(), console=err,
+                      transient=True) as progress:
+            task = progress.add_task("", total=len(rules))
+
+            def advance(r: object) -> None:
+                progress.update(task, advance=1, description=getattr(r, "name", ""))
+
+            results = verify_catalog(rules, trials=args.trials, seed=args.seed, dtype=args.dtype,
+                                     on_result=advance)
+    failed = [r for r in results if not r.ok]
+    passed = len(results) - len(failed)
+    if args.json:
+        print(json.dumps({"rules": [r.to_json() for r in results], "passed": passed, "failed": len(failed)},
+                         ensure_ascii=False, indent=1))
+        return 1 if failed else 0
+    out = Console()
+    tol = TOLERANCES[args.dtype]
+    table = Table(title=f"chainrule verify: closed forms vs jax.jacfwd and jax.jacrev ({args.dtype}, "
+                        f"rtol {tol.rtol:g}, atol {tol.atol:g})")
+    for col, kw in (("rule", {}), ("RULES ID", {}), ("§", {}), ("sizes", {"overflow": "fold"}),
+                    ("trials", {"justify": "right"}), ("max rel error", {"justify": "right"}),
+                    ("status", {})):
+        table.add_column(col, **kw)
+    sizes = {rule.name: rule.describe_sizes() for rule in rules}
+    for r in results:
+        table.add_row(r.name, r.id, r.section, sizes[r.name], str(r.trials),
+                      f"{r.max_rel_error:.1e}",
+                      "[green]pass[/green]" if r.ok else "[bold red]FAIL[/bold red]")
+    out.print(table)
+    for r in failed:
+        out.print(f"[bold red]FAIL[/bold red] {r.message}", highlight=False, soft_wrap=True)
+    out.print(f"{passed} passed, {len(failed)} failed: {len(results)} rules, "
+              f"{sum(r.trials for r in results)} trials, seed {args.seed}, "
+              f"{time.perf_counter() - start:.1f} s", highlight=False)
+    return 1 if failed else 0
+
+
+def _add_rules(sub: argparse._SubParsersAction) -> None:
+    p = sub.add_parser("rules", help="list the catalog's rules")
+    p.add_argument("--markdown", action="store_true", help="print the README's Markdown rule table")
+    p.set_defaults(func=_cmd_rules)
+
+
+def _cmd_rules(args: argparse.Namespace) -> int:
+    from .catalog import CATALOG
+    from .readme import rule_table
+
+    if args.markdown:
+        print(rule_table(CATALOG), end="")
+        return 0
+    from rich.console import Console
+    from rich.table import Table
+
+    table = Table(title=f"chainrule catalog: {len(CATALOG)} rules")
+    for col in ("rule", "RULES ID", "topic", "§", "formula", "origin"):
+        table.add_column(col)
+    for r in CATALOG:
+        table.add_row(r.name, r.id, r.topic, r.section, r.formula, r.origin)
+    Console().print(table)
+    return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="chainrule",
+        description="The matrix calculus of deep learning, derived by hand and verified against JAX.",
+    )
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+    sub.required = True
+    for add in (_add_verify, _add_rules):
+        add(sub)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Entry point of the ``chainrule`` console script; returns the exit status."""
+    args = build_parser().parse_args(argv)
+    return int(args.func(args))
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())

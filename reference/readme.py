@@ -1,0 +1,39 @@
+"""The README's generated parts: the rule table, built from the catalog (a test keeps them in sync)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from .catalog import Rule
+
+__all__ = ["rule_table"]
+
+_ORIGIN = {
+    "paper": "paper",
+    "extension": "extension (not in the paper)",
+    "implied": "implied by the paper",
+    "assumed": "assumed variant",
+    "tutorial": "tutorial notes",
+}
+
+
+def _cell(text: str) -> str:
+    return text.replace("|", "\\|")
+
+
+def rule_table(rules: Iterable[Rule]) -> str:
+    """A Markdown table of ``rules``: ID, rule, formula, topic, section, origin, status.
+
+    Status is what ``chainrule verify`` checks for every row: the closed form against
+    ``jax.jacfwd`` and ``jax.jacrev`` (``tests/test_catalog.py`` runs it for each record).
+    """
+    lines = [
+        "| ID | rule | formula | topic | § | origin | status |",
+        "|---|---|---|---|---|---|---|",
+    ]
+    for r in rules:
+        lines.append(
+            f"| {r.id} | `{r.name}` | {_cell(r.formula)} | {r.topic} | {r.section} | "
+            f"{_ORIGIN[r.origin]} | verified vs jacfwd + jacrev |"
+        )
+    return "\n".join(lines) + "\n"

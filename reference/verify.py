@@ -1,0 +1,284 @@
+"""Verify catalog rules: closed form vs ``jax.jacfwd`` and ``jax.jacrev`` on randomized inputs.
+
+For each rule and each of its shape configurations:
+
+1. draw ``trials`` inputs from the arguments' domains (seeded; trials too close to a kink are redrawn);
+2. compute the reference with ``jax.jacfwd`` and with ``jax.jacrev``: the two must agree;
+3. compare the closed form with both, entry by entry, within the dtype's tolerance;
+
+all trials of one configuration run as one ``jax.jit(jax.vmap(...))`` call, so a configuration costs
+one compilation.
+
+Error measures, per trial, with ``r`` the JAX Jacobian and ``c`` the claimed one:
+``abs = max|c − r|`` and ``rel = abs / max|r|`` (normwise relative error; ``abs`` alone when ``r = 0``).
+A trial passes when ``abs ≤ atol + rtol·max|r|``, with ``(rtol, atol)`` from :data:`TOLERANCES`.
+"""
+
+from __future__ import annotations
+
+import fnmatch
+import functools
+import inspect
+import time
+import zlib
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import asdict, dataclass, field
+from typing import Any
+
+import jax
+import jax.numpy as jnp
+import numpy as np
+
+from analytic.structured import todense
+
+from .autodiff import x64
+from .catalog import Rule
+from .samplers import sample
+
+__all__ = ["TOLERANCES", "RuleResult", "Tolerance", "select", "verify_catalog", "verify_rule"]
+
+
+@dataclass(frozen=True)
+class Tolerance:
+    """Normwise tolerance: a trial passes when ``max|c − r| ≤ atol + rtol·max|r|``."""
+
+    rtol: float
+    atol: float
+
+
+#: One table of tolerances, keyed by dtype; never scaled silently.
+TOLERANCES: dict[str, Tolerance] = {
+    "float64": Tolerance(rtol=1e-9, atol=1e-12),
+    "float32": Tolerance(rtol=2e-4, atol=1e-6),
+}
+
+
+@dataclass
+class RuleResult:
+    """The outcome of verifying one rule (the row of ``chainrule verify`` and its JSON)."""
+
+    name: str
+    id: str
+    topic: str
+    section: str
+    status: str
+    trials: int
+    max_abs_error: float
+    max_rel_error: float
+    dtype: str
+    shapes: list[str] = field(default_factory=list)
+    message: str | None = None
+    seconds: float = 0.0
+
+    @property
+    def ok(self) -> bool:
+        return self.status == "pass"
+
+    def to_json(self) -> dict[str, Any]:
+        d = asdict(self)
+        for key in ("max_abs_error", "max_rel_error"):
+            d[key] = float(d[key]) if np.isfinite(d[key]) else None
+        return d
+
+
+def select(rules: Iterable[Rule], pattern: str | None) -> list[Rule]:
+    """Rules whose name, RULES ID or topic matches ``pattern`` (case-insensitive substring or glob).
+
+    Several patterns may be given separated by commas; a rule matching any of them is selected.
+    """
+    rules = list(rules)
+    if not pattern:
+        return rules
+    pats = [p.strip().lower() for p in pattern.split(",") if p.strip()]
+
+    def hit(rule: Rule) -> bool:
+        fields = (rule.name.lower(), rule.id.lower(), rule.topic.lower())
+        for p in pats:
+            for f in fields:
+                if p in f or fnmatch.fnmatchcase(f, p) or f == p:
+                    return True
+        return False
+
+    return [r for r in rules if hit(r)]
+
+
+def _rng(seed: int, rule: Rule, config: int) -> np.random.Generator:
+    return np.random.default_rng([seed, zlib.crc32(rule.name.encode()), config])
+
+
+def draw_inputs(
+    rule: Rule, sizes: Mapping[str, int], trials: int, rng: np.random.Generator, dtype: str
+) -> dict[str, np.ndarray]:
+    """``trials`` draws of every argument (leading axis = trial), redrawing trials near a kink."""
+    shapes = rule.shapes(sizes)
+    out = {a.name: sample(a.domain, rng, (trials, *shapes[a.name]), dtype) for a in rule.args}
+    if rule.kink is None:
+        return out
+    for _ in range(200):
+        bad = [
+            t
+            for t in range(trials)
+            if np.min(np.abs(np.asarray(rule.kink(**{k: v[t] for k, v in out.items()}), dtype=float)),
+                      initial=np.inf) < rule.kink_margin
+        ]
+        if not bad:
+            return out
+        for a in rule.args:
+            out[a.name][bad] = sample(a.domain, rng, (len(bad), *shapes[a.name]), dtype)
+    raise RuntimeError(
+        f"{rule.name}: could not draw {trials} trials away from the kink (margin {rule.kink_margin}) "
+        f"for shapes {rule.describe_shapes(sizes)}; widen the domain or lower the margin"
+    )
+
+
+def _accepted(fn: Callable[..., Any], params: Mapping[str, Any]) -> dict[str, Any]:
+    """The subset of ``params`` that ``fn`` takes as keywords (a primal need not take ``eta``)."""
+    names = inspect.signature(fn).parameters
+    return {k: v for k, v in params.items() if k in names}
+
+
+@functools.lru_cache(maxsize=None)
+def _batched(rule: Rule) -> Callable[..., Any]:
+    primal = functools.partial(rule.primal, **_accepted(rule.primal, rule.params))
+    derivative = functools.partial(rule.derivative, **_accepted(rule.derivative, rule.params))
+    k = rule.argnum
+
+    def reference(J: Any, args: tuple[Any, ...]) -> Any:
+        if rule.layout == "denominator":
+            out_ndim = J.ndim - args[k].ndim
+            J = jnp.transpose(J, tuple(range(out_ndim, J.ndim)) + tuple(range(out_ndim)))
+        if rule.reference == "step":
+            J = args[k] - rule.params["eta"] * J
+        return J
+
+    def one(*args: Any) -> tuple[Any, Any, Any]:
+        fwd = reference(jax.jacfwd(primal, argnums=k)(*args), args)
+        rev = reference(jax.jacrev(primal, argnums=k)(*args), args)
+        claimed = jnp.asarray(todense(derivative(*args)))
+        return fwd, rev, claimed
+
+    return jax.jit(jax.vmap(one))
+
+
+def _errors(claimed: np.ndarray, ref: np.ndarray, tol: Tolerance) -> tuple[np.ndarray, ...]:
+    axes = tuple(range(1, ref.ndim))
+    diff = np.abs(claimed.astype(np.float64) - ref.astype(np.float64))
+    abs_err = diff.max(axis=axes) if axes else diff
+    scale = np.abs(ref.astype(np.float64)).max(axis=axes) if axes else np.abs(ref)
+    rel_err = np.where(scale > 0, abs_err / np.where(scale > 0, scale, 1.0), abs_err)
+    ok = abs_err <= tol.atol + tol.rtol * scale
+    ok &= np.isfinite(claimed.reshape(len(claimed), -1)).all(axis=1)
+    return abs_err, rel_err, ok
+
+
+def _hint(claimed: np.ndarray, ref: np.ndarray) -> str:
+    """A short guess at the kind of mistake, from one failing trial."""
+    c, r = claimed.astype(np.float64), ref.astype(np.float64)
+    if not np.all(np.isfinite(c)):
+        return "claimed value is not finite"
+    mask = np.abs(r) > 1e-12
+    if mask.any() and not np.any(np.abs(c[~mask]) > 1e-12):
+        ratios = c[mask] / r[mask]
+        if np.allclose(ratios, ratios[0], rtol=1e-6):
+            f = float(ratios[0])
+            return "sign flipped" if np.isclose(f, -1.0) else f"looks off by a constant factor {f:.6g}"
+    if c.ndim == 2 and c.shape[::-1] == r.shape and np.allclose(c.T, r, rtol=1e-6, atol=1e-9):
+        return "looks transposed (denominator layout?)"
+    return "no simple pattern (not a constant factor, not a transpose)"
+
+
+def verify_rule(rule: Rule, *, trials: int = 100, seed: int = 0, dtype: str = "float64") -> RuleResult:
+    """Check ``rule``'s closed form against jacfwd and jacrev over ``trials`` draws per shape config."""
+    if trials < 1:
+        raise ValueError(f"trials: expected at least 1, got {trials}")
+    if dtype not in TOLERANCES:
+        raise ValueError(f"dtype: expected one of {sorted(TOLERANCES)}, got {dtype!r}")
+    tol = TOLERANCES[dtype]
+    start = time.perf_counter()
+    result = RuleResult(
+        name=rule.name, id=rule.id, topic=rule.topic, section=rule.section, status="pass",
+        trials=0, max_abs_error=0.0, max_rel_error=0.0, dtype=dtype,
+        shapes=[rule.describe_shapes(s) for s in rule.sizes],
+    )
+    reproduce = f"reproduce: chainrule verify -k {rule.name} --seed {seed} --dtype {dtype}"
+    with x64(True):
+        fn = _batched(rule)
+        for config, sizes in enumerate(rule.sizes):
+            where = f"{rule.name} (wrt {rule.wrt}) | {dtype} | {rule.describe_shapes(sizes)}"
+            try:
+                inputs = draw_inputs(rule, sizes, trials, _rng(seed, rule, config), dtype)
+                fwd, rev, claimed = (
+                    np.asarray(a) for a in fn(*(jnp.asarray(inputs[a.name]) for a in rule.args))
+                )
+            except Exception as exc:  # a candidate that raises is a failure, never a pass
+                last = f"{type(exc).__name__}: {str(exc).strip().splitlines()[0] if str(exc).strip() else ''}"
+                result.status = "fail"
+                result.message = f"{where} | seed {seed} | the closed form or primal raised: {last} | {reproduce}"
+                break
+            result.trials += trials
+            if claimed.shape != fwd.shape:
+                result.status = "fail"
+                result.message = (
+                    f"{where} | wrong shape: claimed {claimed.shape[1:]}, JAX {fwd.shape[1:]} "
+                    f"(numerator layout is out.shape + in.shape) | {reproduce}"
+                )
+                break
+            if claimed.dtype != fwd.dtype:
+                result.status = "fail"
+                result.message = (
+                    f"{where} | wrong dtype: claimed {claimed.dtype}, JAX {fwd.dtype} (a constant promoted "
+                    f"the result?) | {reproduce}"
+                )
+                break
+            if not (np.isfinite(fwd).all() and np.isfinite(rev).all()):
+                t = int(np.flatnonzero(~np.isfinite(fwd.reshape(trials, -1)).all(axis=1))[0]) if not np.isfinite(fwd).all() else 0
+                result.status = "fail"
+                result.message = (
+                    f"{where} | seed {seed}, trial {t + 1}/{trials} | JAX's derivative is not finite: the "
+                    f"domain lets an input reach a singularity | {reproduce}"
+                )
+                break
+            _, _, agree = _errors(rev, fwd, tol)
+            if not agree.all():
+                t = int(np.flatnonzero(~agree)[0])
+                result.status = "fail"
+                result.message = (
+                    f"{where} | seed {seed}, trial {t + 1}/{trials} | jax.jacfwd and jax.jacrev disagree: "
+                    f"the primal is not differentiable there | {reproduce}"
+                )
+                break
+            for ref, label in ((fwd, "jax.jacfwd"), (rev, "jax.jacrev")):
+                abs_err, rel_err, ok = _errors(claimed, ref, tol)
+                result.max_abs_error = max(result.max_abs_error, float(np.max(abs_err)))
+                result.max_rel_error = max(result.max_rel_error, float(np.max(rel_err)))
+                if not ok.all() and result.status == "pass":
+                    t = int(np.argmax(np.where(ok, -np.inf, rel_err)))
+                    c, r = claimed[t], ref[t]
+                    idx = np.unravel_index(int(np.argmax(np.abs(c - r))), c.shape) if c.ndim else ()
+                    result.status = "fail"
+                    result.message = (
+                        f"{rule.name} vs {label} (wrt {rule.wrt}) | {dtype} | {rule.describe_shapes(sizes)} "
+                        f"| seed {seed}, trial {t + 1}/{trials} | {int((~ok).sum())}/{trials} trials fail "
+                        f"| entry {tuple(int(i) for i in idx)}: claimed {float(c[idx]):.6g}, JAX "
+                        f"{float(r[idx]):.6g} | {_hint(c, r)} | {reproduce}"
+                    )
+    result.seconds = time.perf_counter() - start
+    return result
+
+
+def verify_catalog(
+    rules: Iterable[Rule],
+    *,
+    trials: int = 100,
+    seed: int = 0,
+    dtype: str = "float64",
+    on_result: Callable[[RuleResult], None] | None = None,
+) -> list[RuleResult]:
+    """Verify every rule in ``rules``; ``on_result`` is called after each (for progress bars)."""
+    results = []
+    for rule in rules:
+        r = verify_rule(rule, trials=trials, seed=seed, dtype=dtype)
+        results.append(r)
+        if on_result is not None:
+            on_result(r)
+    return results
