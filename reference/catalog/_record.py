@@ -63,8 +63,14 @@ class Rule:
     * ``sizes``: the shape configurations tried (each maps dimension names to sizes).
     * ``layout``: ``"numerator"`` (the Jacobian ``out.shape + in.shape``) or ``"denominator"`` (its
       transpose, for the paper's denominator-layout example).
-    * ``reference``: ``"jacobian"`` compares with the Jacobian itself; ``"step"`` compares with a
-      gradient-descent step ``arg − eta·∂primal/∂arg`` (RULES L-4, L-6), ``eta`` taken from ``params``.
+    * ``reference``: what the closed form is compared with.
+      ``"jacobian"``: the Jacobian of ``primal`` wrt ``wrt`` (jacfwd and jacrev);
+      ``"step"``: a gradient-descent step ``arg − eta·∂primal/∂arg`` (RULES L-4, L-6), ``eta`` from ``params``;
+      ``"hessian"``: the Hessian of a scalar ``primal`` wrt ``wrt`` (``jacfwd(jacrev)`` and ``jacrev(jacfwd)``),
+      shape ``wrt.shape + wrt.shape``;
+      ``"hvp"``: the Hessian-vector product along the **last** argument (the tangent, shaped like ``wrt``):
+      ``primal`` is called without it, the reference is ``jax.jvp`` of ``jax.grad`` (forward-over-reverse)
+      and, as second witness, ``jax.vjp`` of ``jax.grad`` (reverse-over-reverse; the Hessian is symmetric).
     * ``kink(**args) -> array``: distances to the nearest non-differentiable point; trials where any
       is within ``kink_margin`` are redrawn, so random draws stay away from kinks.
     * ``origin``: ``"paper"``, or how an item beyond the paper's text is labelled (RULES.md:
@@ -100,8 +106,11 @@ class Rule:
             problems.append(f"wrt {self.wrt!r} is not an argument ({names})")
         if self.layout not in ("numerator", "denominator"):
             problems.append(f"layout {self.layout!r} must be 'numerator' or 'denominator'")
-        if self.reference not in ("jacobian", "step"):
-            problems.append(f"reference {self.reference!r} must be 'jacobian' or 'step'")
+        if self.reference not in ("jacobian", "step", "hessian", "hvp"):
+            problems.append(f"reference {self.reference!r} must be 'jacobian', 'step', 'hessian' or 'hvp'")
+        if self.reference == "hvp" and (self.args[-1].name == self.wrt or
+                                        self.args[-1].shape != self.args[self.argnum].shape):
+            problems.append("an 'hvp' rule's last argument is the tangent, shaped like (and other than) wrt")
         if self.reference == "step" and "eta" not in self.params:
             problems.append("a 'step' rule needs params['eta']")
         for a in self.args:
@@ -111,7 +120,7 @@ class Rule:
         if params[: len(names)] != names:
             problems.append(f"derivative {self.derivative.__name__} takes {params}, expected {names} first")
         primal_params = inspect.signature(self.primal).parameters
-        if len(primal_params) < len(names):
+        if len(primal_params) < len(names) - (self.reference == "hvp"):
             problems.append(f"primal {self.primal.__name__} takes {list(primal_params)}, fewer than {names}")
         if not self.sizes:
             problems.append("sizes must hold at least one shape configuration")

@@ -1,0 +1,22 @@
+"""Strict numerics for the whole suite, and the shared verify results of the catalog.
+
+* NumPy floating-point errors raise (a NaN or overflow in a closed form is a bug, not a warning).
+* JAX's 64-bit mode is never flipped globally: references use the scoped ``reference.autodiff.x64``.
+* ``catalog_results`` verifies every catalog rule once per session (float64), for the catalog tests and
+  the README table test alike.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+np.seterr(all="raise", under="ignore")
+
+
+@pytest.fixture(scope="session")
+def catalog_results():
+    from reference.catalog import CATALOG
+    from reference.verify import verify_catalog
+
+    return {r.name: r for r in verify_catalog(CATALOG, trials=100, seed=0)}
