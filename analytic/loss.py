@@ -87,7 +87,7 @@ def jac_residuals_w(w: Array, b: Array, X: Array, y: Array) -> Array:
     >>> import numpy as np
     >>> jac_residuals_w(np.array([1.0]), 0.0, np.array([[2.0], [-3.0]]), np.zeros(2))
     array([[-2.],
-           [-0.]])
+           [ 0.]])
     """
     xp, w, b, X, y = _data(w, b, X, y)
     active = xp.astype(X @ w + b > 0, X.dtype)
@@ -186,8 +186,8 @@ def descent_step_b(w: Array, b: Array, X: Array, y: Array, eta: float = 0.1) -> 
     Shapes as :func:`grad_loss_w`, η a positive scalar; returns a scalar. Kink: as L-5.
 
     >>> import numpy as np
-    >>> float(descent_step_b(np.array([1.0]), 0.0, np.array([[2.0]]), np.array([0.5]), eta=0.1))
-    -0.3
+    >>> float(descent_step_b(np.array([1.0]), 0.0, np.array([[2.0]]), np.array([0.5]), eta=0.25))
+    -0.75
     """
     if not eta > 0:
         raise ValueError(f"eta: expected a positive learning rate, got {eta!r}")

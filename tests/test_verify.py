@@ -1,0 +1,155 @@
+"""The verify engine and `chainrule verify`: a wrong closed form is caught, named, and reproducible."""
+
+from __future__ import annotations
+
+import json
+
+import numpy as np
+import pytest
+
+import reference.catalog
+from analytic import neuron as nn
+from analytic.structured import Diagonal
+from reference.catalog import Arg, Rule, by_name
+from reference.cli import main
+from reference.verify import TOLERANCES, draw_inputs, select, verify_rule
+
+N_SIZES = ({"n": 1}, {"n": 4})
+
+
+def _mul(w, x):
+    return w * x
+
+
+def _jac_mul_w_right(w, x):
+    return Diagonal(x)
+
+
+def _jac_mul_w_doubled(w, x):
+    return Diagonal(2.0 * x)
+
+
+def _jac_mul_w_wrong_shape(w, x):
+    return x
+
+
+def _raises(w, x):
+    raise RuntimeError("boom")
+
+
+def _rule(derivative, name="jac_mul_w_test", **kw):
+    return Rule(name, "E-7", "elementwise", "§4.2", "∂(w ⊗ x)/∂w = diag(x)", _mul, derivative,
+                (Arg("w", ("n",)), Arg("x", ("n",))), "w", N_SIZES, **kw)
+
+
+def test_a_correct_rule_passes_with_all_trials_counted():
+    r = verify_rule(_rule(_jac_mul_w_right), trials=50)
+    assert r.ok and r.trials == 100 and r.message is None
+
+
+def test_a_factor_two_is_caught_and_diagnosed():
+    r = verify_rule(_rule(_jac_mul_w_doubled), trials=50, seed=123)
+    assert not r.ok
+    for part in ("jac_mul_w_test vs jax.jacfwd (wrt w)", "seed 123", "trial", "off by a constant factor 2",
+                 "chainrule verify -k jac_mul_w_test --seed 123"):
+        assert part in r.message, part
+
+
+def test_a_wrong_shape_is_caught():
+    r = verify_rule(_rule(_jac_mul_w_wrong_shape), trials=5)
+    assert not r.ok and "wrong shape: claimed (1,), JAX (1, 1)" in r.message
+
+
+def test_a_raising_closed_form_is_a_failure_not_a_pass():
+    r = verify_rule(_rule(_raises), trials=5)
+    assert not r.ok and "RuntimeError: boom" in r.message
+
+
+def test_a_one_ulp_scale_error_passes_but_a_1e_6_error_fails():
+    r_ok = verify_rule(_rule(lambda w, x: Diagonal(x * (1 + 1e-13))), trials=20)
+    r_bad = verify_rule(_rule(lambda w, x: Diagonal(x * (1 + 1e-6))), trials=20)
+    assert r_ok.ok and not r_bad.ok
+
+
+def test_float32_promotion_is_reported():
+    r = verify_rule(_rule(lambda w, x: Diagonal(x.astype("float64"))), trials=5, dtype="float32")
+    assert not r.ok and "wrong dtype: claimed float64, JAX float32" in r.message
+
+
+def test_kinks_are_avoided_by_redrawing():
+    rule = by_name("grad_activation_w")
+    inputs = draw_inputs(rule, {"n": 3}, 500, np.random.default_rng(0), "float64")
+    z = np.einsum("tn,tn->t", inputs["w"], inputs["x"]) + inputs["b"]
+    assert np.min(np.abs(z)) >= rule.kink_margin
+
+
+def test_same_seed_same_draws_other_seed_other_draws():
+    from reference.verify import _rng
+
+    rule = by_name("grad_loss_w")
+    sizes = rule.sizes[2]
+    a, b, c = (draw_inputs(rule, sizes, 10, _rng(s, rule, 2), "float64")["X"] for s in (5, 5, 6))
+    np.testing.assert_array_equal(a, b)
+    assert not np.allclose(a, c)
+    assert verify_rule(rule, trials=10, seed=5).ok and verify_rule(rule, trials=10, seed=6).ok
+
+
+def test_bad_arguments():
+    with pytest.raises(ValueError, match="trials: expected at least 1, got 0"):
+        verify_rule(by_name("grad_dot_w"), trials=0)
+    with pytest.raises(ValueError, match="dtype: expected one of"):
+        verify_rule(by_name("grad_dot_w"), dtype="float16")
+
+
+def test_malformed_records_are_rejected_at_definition():
+    with pytest.raises(ValueError, match="wrt 'q' is not an argument"):
+        Rule("bad", "X", "neuron", "§5", "", nn.dot, nn.grad_dot_w, (Arg("w", ("n",)), Arg("x", ("n",))), "q")
+    with pytest.raises(ValueError, match="topic 'physics' is not one of"):
+        Rule("bad", "X", "physics", "§5", "", nn.dot, nn.grad_dot_w, (Arg("w", ("n",)), Arg("x", ("n",))), "w")
+
+
+def test_select_by_name_id_topic_and_glob():
+    from reference.catalog import CATALOG
+
+    assert [r.name for r in select(CATALOG, "L-3")] == [r.name for r in CATALOG if r.id == "L-3"]
+    assert all(r.topic == "neuron" for r in select(CATALOG, "neuron"))
+    assert {r.name for r in select(CATALOG, "grad_loss_*")} >= {"grad_loss_w", "grad_loss_b"}
+    assert select(CATALOG, "no-such-rule-anywhere") == []
+
+
+def test_tolerances_table_is_keyed_by_dtype():
+    assert TOLERANCES["float32"].rtol > TOLERANCES["float64"].rtol
+
+
+# --- the CLI ----------------------------------------------------------------------------------------
+
+
+def test_cli_verify_json_schema(capsys):
+    assert main(["verify", "--json", "-k", "N-1,L-5"]) == 0
+    out = json.loads(capsys.readouterr().out)
+    assert out["failed"] == 0 and out["passed"] == len(out["rules"]) >= 3
+    for row in out["rules"]:
+        assert set(row) >= {"name", "id", "topic", "section", "status", "trials", "max_abs_error",
+                            "max_rel_error", "dtype"}
+        assert row["status"] == "pass" and row["trials"] >= 100 and row["dtype"] == "float64"
+
+
+def test_cli_verify_fails_with_exit_1_and_names_the_broken_rule(monkeypatch, capsys):
+    broken = _rule(_jac_mul_w_doubled, name="injected_broken_rule")
+    monkeypatch.setattr(reference.catalog, "CATALOG", (*reference.catalog.CATALOG, broken))
+    assert main(["verify", "-k", "injected_broken_rule,grad_dot_w"]) == 1
+    out = capsys.readouterr().out
+    assert "injected_broken_rule" in out and "FAIL" in out and "1 passed, 1 failed" in " ".join(out.split())
+    assert main(["verify", "--json", "-k", "injected_broken_rule"]) == 1
+    row = json.loads(capsys.readouterr().out)["rules"][0]
+    assert row["name"] == "injected_broken_rule" and row["status"] == "fail"
+
+
+def test_cli_verify_unknown_pattern_is_a_usage_error(capsys):
+    assert main(["verify", "-k", "no-such-rule-anywhere"]) == 2
+    assert "no rule matches" in capsys.readouterr().err
+
+
+def test_cli_rules_markdown(capsys):
+    assert main(["rules", "--markdown"]) == 0
+    assert "| L-3 | `grad_loss_w` |" in capsys.readouterr().out
