@@ -62,7 +62,7 @@ def grad_cost_of_residuals_v(v: Array) -> Array:
     >>> grad_cost_of_residuals_v(np.array([1.0, -2.0]))
     array([ 1., -2.])
     """
-    xp, (v,) = inputs(v=v)
+    _, (v,) = inputs(v=v)
     require_ndim("v", v, 1, "the residual vector v of shape (N,)")
     return (2.0 / v.shape[0]) * v
 
@@ -157,7 +157,7 @@ def grad_least_squares_w(w: Array, b: Array, X: Array, y: Array) -> Array:
     >>> grad_least_squares_w(np.array([1.0]), 0.0, np.array([[2.0], [-1.0]]), np.zeros(2))
     array([5.])
     """
-    xp, w, b, X, y = _data(w, b, X, y)
+    _, w, b, X, y = _data(w, b, X, y)
     e = X @ w + b - y
     return (2.0 / X.shape[0]) * (e @ X)
 

@@ -146,7 +146,7 @@ def _accepted(fn: Callable[..., Any], params: Mapping[str, Any]) -> dict[str, An
     return {k: v for k, v in params.items() if k in names}
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def _batched(rule: Rule) -> Callable[..., Any]:
     primal = functools.partial(rule.primal, **_accepted(rule.primal, rule.params))
     derivative = functools.partial(rule.derivative, **_accepted(rule.derivative, rule.params))
@@ -181,7 +181,28 @@ def _batched(rule: Rule) -> Callable[..., Any]:
         claimed = jnp.asarray(todense(derivative(*args)))
         return fwd, rev, claimed
 
-    return jax.jit(jax.vmap(one))
+    batched = jax.vmap(one)
+    # One compilation per rule: every shape configuration in the same jitted call.
+    return jax.jit(lambda configs: [batched(*args) for args in configs])
+
+
+def _evaluate(
+    rule: Rule, trials: int, seed: int, dtype: str
+) -> tuple[list[dict[str, np.ndarray]], list[tuple[np.ndarray, ...]], tuple[int, Exception] | None]:
+    """Draw every configuration's inputs and run them; on an exception, find the configuration."""
+    draws = [draw_inputs(rule, s, trials, _rng(seed, rule, i), dtype) for i, s in enumerate(rule.sizes)]
+    configs = [tuple(jnp.asarray(d[a.name]) for a in rule.args) for d in draws]
+    fn = _batched(rule)
+    try:
+        outputs = [tuple(np.asarray(a) for a in out) for out in fn(configs)]
+        return draws, outputs, None
+    except Exception as exc:  # a candidate that raises is a failure, never a pass: which config?
+        for i, args in enumerate(configs):
+            try:
+                fn([args])
+            except Exception as exc_i:
+                return draws, [], (i, exc_i)
+        return draws, [], (0, exc)
 
 
 def _errors(claimed: np.ndarray, ref: np.ndarray, tol: Tolerance) -> tuple[np.ndarray, ...]:
@@ -226,19 +247,18 @@ def verify_rule(rule: Rule, *, trials: int = 100, seed: int = 0, dtype: str = "f
     )
     reproduce = f"reproduce: chainrule verify -k {rule.name} --seed {seed} --dtype {dtype}"
     with x64(True):
-        fn = _batched(rule)
-        for config, sizes in enumerate(rule.sizes):
+        _, outputs, failure = _evaluate(rule, trials, seed, dtype)
+        if failure is not None:
+            config, exc = failure
+            last = f"{type(exc).__name__}: {str(exc).strip().splitlines()[0] if str(exc).strip() else ''}"
+            result.status = "fail"
+            result.message = (
+                f"{rule.name} (wrt {rule.wrt}) | {dtype} | {rule.describe_shapes(rule.sizes[config])} | "
+                f"seed {seed} | the closed form or primal raised: {last} | {reproduce}"
+            )
+            outputs = []
+        for sizes, (fwd, rev, claimed) in zip(rule.sizes, outputs, strict=False):
             where = f"{rule.name} (wrt {rule.wrt}) | {dtype} | {rule.describe_shapes(sizes)}"
-            try:
-                inputs = draw_inputs(rule, sizes, trials, _rng(seed, rule, config), dtype)
-                fwd, rev, claimed = (
-                    np.asarray(a) for a in fn(*(jnp.asarray(inputs[a.name]) for a in rule.args))
-                )
-            except Exception as exc:  # a candidate that raises is a failure, never a pass
-                last = f"{type(exc).__name__}: {str(exc).strip().splitlines()[0] if str(exc).strip() else ''}"
-                result.status = "fail"
-                result.message = f"{where} | seed {seed} | the closed form or primal raised: {last} | {reproduce}"
-                break
             result.trials += trials
             if claimed.shape != fwd.shape:
                 result.status = "fail"
@@ -255,7 +275,9 @@ def verify_rule(rule: Rule, *, trials: int = 100, seed: int = 0, dtype: str = "f
                 )
                 break
             if not (np.isfinite(fwd).all() and np.isfinite(rev).all()):
-                t = int(np.flatnonzero(~np.isfinite(fwd.reshape(trials, -1)).all(axis=1))[0]) if not np.isfinite(fwd).all() else 0
+                finite = np.isfinite(np.concatenate([fwd.reshape(trials, -1), rev.reshape(trials, -1)], axis=1))
+                finite = finite.all(axis=1)
+                t = int(np.flatnonzero(~finite)[0])
                 result.status = "fail"
                 result.message = (
                     f"{where} | seed {seed}, trial {t + 1}/{trials} | JAX's derivative is not finite: the "

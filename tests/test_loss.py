@@ -28,7 +28,7 @@ def test_gradient_descent_step_reduces_the_cost(data):
 
 
 def test_descent_step_rejects_a_non_positive_learning_rate(data):
-    with pytest.raises(ValueError, match="eta: expected a positive learning rate, got -0.1"):
+    with pytest.raises(ValueError, match=r"eta: expected a positive learning rate, got -0\.1"):
         lo.descent_step_w(*data, eta=-0.1)
 
 
@@ -41,7 +41,7 @@ def test_folded_gradient_is_the_two_gradients_side_by_side(data):
 
 
 def test_folded_rejects_wrong_length(data):
-    w, b, X, y = data
+    w, _, X, y = data
     with pytest.raises(ValueError, match=r"w_hat: expected length n \+ 1 = 5"):
         lo.grad_loss_folded_w_hat(w, X, y)
 
