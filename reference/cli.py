@@ -71,7 +71,8 @@ def _cmd_verify(args: argparse.Namespace) -> int:
     tol = TOLERANCES[args.dtype]
     table = Table(title=f"chainrule verify: closed forms vs jax.jacfwd and jax.jacrev ({args.dtype}, "
                         f"rtol {tol.rtol:g}, atol {tol.atol:g})")
-    for col, kw in (("rule", {}), ("RULES ID", {}), ("§", {}), ("sizes", {"overflow": "fold"}),
+    for col, kw in (("rule", {"no_wrap": True}), ("RULES ID", {"no_wrap": True}), ("§", {"no_wrap": True}),
+                    ("sizes", {"overflow": "fold"}),
                     ("trials", {"justify": "right"}), ("max rel error", {"justify": "right"}),
                     ("status", {})):
         table.add_column(col, **kw)

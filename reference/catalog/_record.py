@@ -147,6 +147,11 @@ class Rule:
         )
 
     def describe_sizes(self) -> str:
-        """The shape configurations in one short line, e.g. ``n=1 · n=3 · n=8`` (``scalar`` if none)."""
-        parts = [",".join(f"{k}={v}" for k, v in s.items()) for s in self.sizes]
-        return " · ".join(p for p in parts if p) or "scalar"
+        """The shape configurations in one short line: ``n = 1, 3, 8``; ``N×n = 1×1, 6×3``; ``scalar``."""
+        keys = [tuple(s) for s in self.sizes]
+        if not any(keys):
+            return "scalar"
+        if len(set(keys)) == 1:
+            values = ", ".join("×".join(str(s[k]) for k in keys[0]) for s in self.sizes)
+            return f"{'×'.join(keys[0])} = {values}"
+        return " · ".join(",".join(f"{k}={v}" for k, v in s.items()) or "scalar" for s in self.sizes)
