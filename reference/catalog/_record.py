@@ -71,6 +71,9 @@ class Rule:
       ``"hvp"``: the Hessian-vector product along the **last** argument (the tangent, shaped like ``wrt``):
       ``primal`` is called without it, the reference is ``jax.jvp`` of ``jax.grad`` (forward-over-reverse)
       and, as second witness, ``jax.vjp`` of ``jax.grad`` (reverse-over-reverse; the Hessian is symmetric).
+      ``"jvp"``: the directional derivative (Jacobian-vector product) along the **last** argument (the
+      tangent, shaped like ``wrt``): ``primal`` is called without it, the reference is ``jax.jvp`` and, as
+      second witness, the ``jax.jacrev`` Jacobian contracted with the tangent.
     * ``kink(**args) -> array``: distances to the nearest non-differentiable point; trials where any
       is within ``kink_margin`` are redrawn, so random draws stay away from kinks.
     * ``origin``: ``"paper"``, or how an item beyond the paper's text is labelled (RULES.md:
@@ -94,6 +97,9 @@ class Rule:
     kink: Callable[..., Any] | None = None
     kink_margin: float = 0.05
     note: str = ""
+    #: Public analytic helpers that ``derivative`` is computed *through* (the chain-rule combinators of
+    #: :mod:`analytic.chain`): they have no primal of their own, so this record is what verifies them.
+    uses: tuple[Callable[..., Any], ...] = ()
 
     def __post_init__(self) -> None:
         names = [a.name for a in self.args]
@@ -106,11 +112,13 @@ class Rule:
             problems.append(f"wrt {self.wrt!r} is not an argument ({names})")
         if self.layout not in ("numerator", "denominator"):
             problems.append(f"layout {self.layout!r} must be 'numerator' or 'denominator'")
-        if self.reference not in ("jacobian", "step", "hessian", "hvp"):
-            problems.append(f"reference {self.reference!r} must be 'jacobian', 'step', 'hessian' or 'hvp'")
-        if self.reference == "hvp" and (self.args[-1].name == self.wrt or
+        if self.reference not in ("jacobian", "step", "hessian", "hvp", "jvp"):
+            problems.append(f"reference {self.reference!r} must be 'jacobian', 'step', 'hessian', 'hvp' or 'jvp'")
+        if self.reference in ("hvp", "jvp") and (self.args[-1].name == self.wrt or
                                         self.args[-1].shape != self.args[self.argnum].shape):
-            problems.append("an 'hvp' rule's last argument is the tangent, shaped like (and other than) wrt")
+            problems.append(
+                f"an {self.reference!r} rule's last argument is the tangent, shaped like (and other than) wrt"
+            )
         if self.reference == "step" and "eta" not in self.params:
             problems.append("a 'step' rule needs params['eta']")
         for a in self.args:
@@ -120,7 +128,7 @@ class Rule:
         if params[: len(names)] != names:
             problems.append(f"derivative {self.derivative.__name__} takes {params}, expected {names} first")
         primal_params = inspect.signature(self.primal).parameters
-        if len(primal_params) < len(names) - (self.reference == "hvp"):
+        if len(primal_params) < len(names) - (self.reference in ("hvp", "jvp")):
             problems.append(f"primal {self.primal.__name__} takes {list(primal_params)}, fewer than {names}")
         if not self.sizes:
             problems.append("sizes must hold at least one shape configuration")

@@ -22,6 +22,16 @@ def _units_folded(w_hat: np.ndarray, X: np.ndarray, y: np.ndarray) -> np.ndarray
     return X @ w_hat[:-1] + w_hat[-1]
 
 
+def _loss_gradient_w(w: np.ndarray, b: np.ndarray, X: np.ndarray, y: np.ndarray) -> np.ndarray:
+    """The w half of the public ``analytic.neuron.loss_gradient``."""
+    return nn.loss_gradient(w, b, X, y)[0]
+
+
+def _loss_gradient_b(w: np.ndarray, b: np.ndarray, X: np.ndarray, y: np.ndarray) -> np.ndarray:
+    """The b half of the public ``analytic.neuron.loss_gradient``."""
+    return nn.loss_gradient(w, b, X, y)[1]
+
+
 _DATA = (Arg("w", ("n",)), Arg("b", ()), Arg("X", ("N", "n")), Arg("y", ("N",)))
 
 RULES = [
@@ -37,8 +47,8 @@ RULES = [
          note="per-sample mask, inside the sum (the 2020 source)"),
     Rule("loss_gradient_w", "L-3", "loss", "§6.1",
          "analytic.neuron.loss_gradient(w, b, X, y)[0] = ∂C/∂w",
-         nn.loss, lambda w, b, X, y: nn.loss_gradient(w, b, X, y)[0], _DATA, "w", DATA_SIZES,
-         kink=_units, note="the public API"),
+         nn.loss, _loss_gradient_w, _DATA, "w", DATA_SIZES,
+         kink=_units, note="the public API", uses=(nn.loss_gradient,)),
     Rule("grad_least_squares_w", "L-3", "loss", "§6.1",
          "all units active: ∂C/∂w = (2/N) Xᵀ e, e = Xw + b − y",
          lo.least_squares, lo.grad_least_squares_w, _DATA, "w", DATA_SIZES, origin="extension",
@@ -54,8 +64,8 @@ RULES = [
          nn.loss, lo.grad_loss_b, _DATA, "b", DATA_SIZES, kink=_units),
     Rule("loss_gradient_b", "L-5", "loss", "§6.2",
          "analytic.neuron.loss_gradient(w, b, X, y)[1] = ∂C/∂b",
-         nn.loss, lambda w, b, X, y: nn.loss_gradient(w, b, X, y)[1], _DATA, "b", DATA_SIZES,
-         kink=_units, note="the public API"),
+         nn.loss, _loss_gradient_b, _DATA, "b", DATA_SIZES,
+         kink=_units, note="the public API", uses=(nn.loss_gradient,)),
     Rule("descent_step_b", "L-6", "loss", "§6.2", "b_{t+1} = b_t − η ∂C/∂b",
          nn.loss, lo.descent_step_b, _DATA, "b", DATA_SIZES, params={"eta": 0.1},
          reference="step", kink=_units),
