@@ -114,8 +114,10 @@ def is_concrete(x: Any) -> bool:
     if array_api_compat.is_numpy_array(x) or isinstance(x, np.generic):
         return True
     try:
-        bool(x.reshape(-1)[:1].sum() == 0) if x.size else None
-    except Exception as exc:  # a tracer refuses to become a Python bool
+        # The same conversion the value checks use: a jit tracer refuses it, and so does a
+        # jax.grad/jacfwd tracer, even where its primal value happens to be known (eager autodiff).
+        np.asarray(x.reshape(-1)[:1])
+    except Exception as exc:  # a tracer refuses to become a NumPy array
         name = type(exc).__name__
         if "Tracer" in name or "Concretization" in name:
             return False

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from typing import Any
+
 from analytic import expansion as ex
 
 from ._record import Arg, Rule
@@ -14,7 +17,9 @@ _X_Z_NONZERO = (Arg("x", ("n",)), Arg("z", (), "nonzero"))
 _X_NONZERO_Z = (Arg("x", ("n",), "nonzero"), Arg("z", ()))
 
 
-def _rule(name: str, rid: str, formula: str, primal, derivative, args, wrt, **kw) -> Rule:  # noqa: ANN001
+def _rule(name: str, rid: str, formula: str, primal: Callable[..., Any],
+          derivative: Callable[..., Any], args: tuple[Arg, ...], wrt: str, **kw: Any) -> Rule:
+    """One §4.3 record: topic ``scalar-expansion``, n = 1 and a longer vector."""
     return Rule(name, rid, "scalar-expansion", "§4.3", formula, primal, derivative, args, wrt,
                 VECTOR_SIZES, **kw)
 
