@@ -1,4 +1,4 @@
-r"""Structured Jacobians: identity, scaled identity and diagonal, in O(n) memory.
+r"""Structured Jacobians: identity, scaled identity, diagonal and diagonal-plus-rank-one, in O(n) memory.
 
 The element-wise rules of the paper (RULES E-2, §4.2) produce Jacobians that are diagonal: ``diag(x)``,
 ``I``, ``−I``, ``I z``. Building them as dense ``n × n`` arrays wastes O(n²) memory and time, so the
@@ -7,6 +7,9 @@ analytic modules return them in structured form and densify only on request (:fu
 Composition keeps the structure: ``Diagonal @ Diagonal`` is a ``Diagonal`` (the diagonal special case
 of the vector chain rule, RULES C-12), a row vector times a ``Diagonal`` is a row vector
 (``1⃗ᵀ diag(x) = xᵀ``, RULES N-1), a dense matrix times a ``Diagonal`` scales its columns.
+
+Beyond the paper, the softmax Jacobian ``diag(s) − s sᵀ`` is a diagonal plus a rank-one matrix
+(:class:`DiagonalPlusRankOne`): it too is stored as vectors and applied in O(n).
 
 Layout: numerator, like the rest of chainrule; a Jacobian of ``f: Rⁿ → Rⁿ`` has shape ``(n, n)`` with
 entry ``(i, j) = ∂f_i/∂x_j``.
@@ -30,7 +33,7 @@ from typing import Any
 
 import array_api_compat
 
-__all__ = ["Diagonal", "ScaledIdentity", "identity_like", "is_structured", "todense"]
+__all__ = ["Diagonal", "DiagonalPlusRankOne", "ScaledIdentity", "identity_like", "is_structured", "todense"]
 
 
 class _Structured:
@@ -40,6 +43,8 @@ class _Structured:
     __array_priority__ = 1000
 
     n: int
+    #: ``False`` for a structure that is not diagonal (the base class's composition rules then defer).
+    _is_diagonal = True
 
     @property
     def shape(self) -> tuple[int, int]:
@@ -77,6 +82,8 @@ class _Structured:
             )
 
     def __matmul__(self, other: Any) -> Any:
+        if isinstance(other, _Structured) and not other._is_diagonal:
+            return NotImplemented  # the other operand's __rmatmul__ knows its structure
         if isinstance(other, _Structured):
             self._check_inner(other.shape, "right")
             if isinstance(self, ScaledIdentity) and isinstance(other, ScaledIdentity):
@@ -103,6 +110,8 @@ class _Structured:
         return self * c
 
     def __add__(self, other: Any) -> Any:
+        if isinstance(other, _Structured) and not other._is_diagonal:
+            return NotImplemented
         if isinstance(other, _Structured):
             if other.n != self.n:
                 raise ValueError(f"cannot add Jacobians of shapes {self.shape} and {other.shape}")
@@ -184,6 +193,113 @@ class ScaledIdentity(_Structured):
         return f"ScaledIdentity(n={self.n}, scale={self.scale!r})"
 
 
+class DiagonalPlusRankOne(_Structured):
+    r"""The Jacobian ``diag(d) + c·u vᵀ``: shape ``(n, n)``, stored as ``d, u, v`` of shape ``(n,)`` and ``c``.
+
+    Entry ``(i, j)`` is ``d_i·[i = j] + c·u_i v_j``. The softmax Jacobian ``diag(s) − s sᵀ`` is
+    ``DiagonalPlusRankOne(s, s, s, -1.0)``; log-softmax's ``I − 1⃗ sᵀ`` is ``(1⃗, 1⃗, s, −1)``.
+    Products with vectors and matrices cost O(n) per column and never build the matrix:
+
+    * ``J @ M = d ⊙ M + c·u (vᵀ M)``; ``M @ J = M ⊙ d + c·(M u) vᵀ``;
+    * a diagonal structure on either side keeps the form (``diag(a) J = diag(a d) + c (a ⊙ u) vᵀ``);
+      scaling by a number scales ``d`` and ``c``; adding a diagonal adds to ``d``;
+    * two of them composed or added are rank two: the result is dense.
+
+    ``c`` is a Python number or a 0-d array (it keeps ``d``'s dtype either way).
+
+    >>> import numpy as np
+    >>> s = np.array([0.5, 0.25, 0.25])
+    >>> J = DiagonalPlusRankOne(s, s, s, -1.0)        # diag(s) − s sᵀ
+    >>> J @ np.ones(3)                                 # rows of a softmax Jacobian sum to 0
+    array([0., 0., 0.])
+    >>> J.todense()[0]
+    array([ 0.25 , -0.125, -0.125])
+    """
+
+    _is_diagonal = False
+
+    def __init__(self, d: Any, u: Any, v: Any, c: Any = 1.0):
+        for name, a in (("d", d), ("u", u), ("v", v)):
+            if getattr(a, "ndim", None) != 1:
+                raise ValueError(
+                    f"DiagonalPlusRankOne: {name} must be a 1-d array, got "
+                    f"{type(a).__name__} with shape {tuple(getattr(a, 'shape', ()))}"
+                )
+        if not (d.shape[0] == u.shape[0] == v.shape[0]):
+            raise ValueError(
+                "DiagonalPlusRankOne: d, u and v must have one length n, got "
+                f"{d.shape[0]}, {u.shape[0]} and {v.shape[0]}"
+            )
+        if getattr(c, "ndim", 0) != 0 or isinstance(c, (bool, complex)):
+            raise ValueError(
+                f"DiagonalPlusRankOne: c must be a real scalar (Python float or 0-d array), got {c!r}"
+            )
+        self.d, self.u, self.v, self.c = d, u, v, c
+        self.n = int(d.shape[0])
+
+    @property
+    def dtype(self) -> Any:
+        return self.d.dtype
+
+    def diagonal(self) -> Any:
+        """The diagonal ``d + c·(u ⊙ v)``, shape ``(n,)``."""
+        return self.d + self.c * (self.u * self.v)
+
+    def todense(self) -> Any:
+        """The dense ``(n, n)`` array ``diag(d) + c·u vᵀ``; O(n²) memory."""
+        xp = array_api_compat.array_namespace(self.d)
+        return xp.eye(self.n, dtype=self.d.dtype) * self.d[None, :] + self.c * (self.u[:, None] * self.v[None, :])
+
+    def __mul__(self, c: Any) -> DiagonalPlusRankOne:
+        return DiagonalPlusRankOne(self.d * c, self.u, self.v, self.c * c)
+
+    def __matmul__(self, other: Any) -> Any:
+        if isinstance(other, _Structured):
+            self._check_inner(other.shape, "right")
+            if other._is_diagonal:  # (diag(d) + c u vᵀ) diag(a) = diag(d a) + c u (v a)ᵀ
+                a = other.diagonal()
+                return DiagonalPlusRankOne(self.d * a, self.u, self.v * a, self.c)
+            return self.todense() @ other.todense()
+        other_shape = tuple(other.shape)
+        if not other_shape:
+            raise ValueError("cannot compose a Jacobian with a 0-d array; use * for scaling")
+        self._check_inner(other_shape, "right")
+        if len(other_shape) == 1:
+            xp = array_api_compat.array_namespace(other)
+            return self.d * other + self.c * self.u * xp.sum(self.v * other)
+        col = (self.n,) + (1,) * (len(other_shape) - 1)
+        xp = array_api_compat.array_namespace(other)
+        vM = xp.tensordot(self.v, other, axes=1)  # vᵀ M
+        return self.d.reshape(col) * other + self.c * (self.u.reshape(col) * vM[None, ...])
+
+    def __rmatmul__(self, other: Any) -> Any:
+        if isinstance(other, _Structured):  # only diagonal kinds reach here (they defer to us)
+            self._check_inner(other.shape, "left")
+            a = other.diagonal()  # diag(a)(diag(d) + c u vᵀ) = diag(a d) + c (a u) vᵀ
+            return DiagonalPlusRankOne(a * self.d, a * self.u, self.v, self.c)
+        other_shape = tuple(other.shape)
+        if not other_shape:
+            raise ValueError("cannot compose a 0-d array with a Jacobian; use * for scaling")
+        self._check_inner(other_shape, "left")
+        xp = array_api_compat.array_namespace(other)
+        Mu = xp.tensordot(other, self.u, axes=1)  # M u, shape other_shape[:-1]
+        return other * self.d + self.c * (Mu[..., None] * self.v)
+
+    def __add__(self, other: Any) -> Any:
+        if isinstance(other, _Structured):
+            if other.n != self.n:
+                raise ValueError(f"cannot add Jacobians of shapes {self.shape} and {other.shape}")
+            if other._is_diagonal:
+                return DiagonalPlusRankOne(self.d + other.diagonal(), self.u, self.v, self.c)
+            return self.todense() + other.todense()
+        return self.todense() + other
+
+    __radd__ = __add__
+
+    def __repr__(self) -> str:
+        return f"DiagonalPlusRankOne(n={self.n}, d={self.d!r}, u={self.u!r}, v={self.v!r}, c={self.c!r})"
+
+
 def identity_like(x: Any, scale: Any = None) -> ScaledIdentity:
     """``I`` (or ``scale·I``) of size ``len(x)``, in ``x``'s array library and dtype (RULES M-6)."""
     xp = array_api_compat.array_namespace(x)
@@ -192,7 +308,7 @@ def identity_like(x: Any, scale: Any = None) -> ScaledIdentity:
 
 
 def is_structured(J: Any) -> bool:
-    """True for a :class:`Diagonal` or :class:`ScaledIdentity`."""
+    """True for a :class:`Diagonal`, :class:`ScaledIdentity` or :class:`DiagonalPlusRankOne`."""
     return isinstance(J, _Structured)
 
 

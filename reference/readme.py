@@ -17,6 +17,16 @@ _ORIGIN = {
 }
 
 
+#: What each kind of record is checked against (reference/verify.py's two witnesses).
+_WITNESSES = {
+    "jacobian": "jacfwd + jacrev",
+    "step": "jacfwd + jacrev",
+    "hessian": "jacfwd(jacrev) + jacrev(jacfwd)",
+    "hvp": "jvp(grad) + vjp(grad)",
+    "jvp": "jax.jvp + jacrev·t",
+}
+
+
 def _cell(text: str) -> str:
     return text.replace("|", "\\|")
 
@@ -34,6 +44,6 @@ def rule_table(rules: Iterable[Rule]) -> str:
     for r in rules:
         lines.append(
             f"| {r.id} | `{r.name}` | {_cell(r.formula)} | {r.topic} | {r.section} | "
-            f"{_ORIGIN[r.origin]} | verified vs jacfwd + jacrev |"
+            f"{_ORIGIN[r.origin]} | verified vs {_WITNESSES[r.reference]} |"
         )
     return "\n".join(lines) + "\n"

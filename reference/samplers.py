@@ -10,6 +10,9 @@ the same seed gives the same draws on every machine.
 | ``nonzero``   | ±(log-uniform on [0.25, 4])                                  | divisors, ln(x²), 2/x               |
 | ``away_from_kink`` | ±uniform on [0.1, 2]: never within 0.1 of 0            | ReLU and other kinks at 0           |
 | ``unit``      | uniform on [−1, 1]                                           | bounded arguments                   |
+| ``probability`` | uniform on [0, 1]                                          | binary labels (soft targets)        |
+| ``simplex``   | a probability vector along the last axis (softmax of normal draws) | cross-entropy targets          |
+| ``well_conditioned`` | square ``(…, n, n)``: ``U diag(±σ) Vᵀ``, σ log-uniform on [0.5, 2] | inverse, det, log det |
 
 >>> import numpy as np
 >>> x = sample("nonzero", np.random.default_rng(0), (1000,), "float64")
@@ -56,6 +59,31 @@ def _unit(rng: np.random.Generator, shape: tuple[int, ...]) -> np.ndarray:
     return rng.uniform(-1.0, 1.0, shape)
 
 
+def _probability(rng: np.random.Generator, shape: tuple[int, ...]) -> np.ndarray:
+    return rng.uniform(0.0, 1.0, shape)
+
+
+def _simplex(rng: np.random.Generator, shape: tuple[int, ...]) -> np.ndarray:
+    """Entries > 0 that sum to 1 along the last axis (a softmax of standard-normal logits)."""
+    if not shape:
+        raise ValueError("the simplex domain needs at least one axis (the categories)")
+    z = rng.standard_normal(shape)
+    e = np.exp(z - z.max(axis=-1, keepdims=True))
+    return e / e.sum(axis=-1, keepdims=True)
+
+
+def _well_conditioned(rng: np.random.Generator, shape: tuple[int, ...]) -> np.ndarray:
+    """Square ``U diag(±σ) Vᵀ``: random orthogonal U, V, σ in [0.5, 2] (condition ≤ 4), det of either sign."""
+    if len(shape) < 2 or shape[-1] != shape[-2]:
+        raise ValueError(f"the well_conditioned domain draws square matrices (…, n, n), got shape {shape}")
+    n = shape[-1]
+    U, _ = np.linalg.qr(rng.standard_normal(shape))
+    V, _ = np.linalg.qr(rng.standard_normal(shape))
+    sigma = np.exp(rng.uniform(np.log(0.5), np.log(2.0), (*shape[:-2], n)))
+    sigma = sigma * rng.choice([-1.0, 1.0], sigma.shape)  # random signs: det of either sign, also for n = 1
+    return (U * sigma[..., None, :]) @ np.swapaxes(V, -1, -2)
+
+
 DOMAINS: dict[str, Domain] = {
     d.name: d
     for d in (
@@ -64,6 +92,9 @@ DOMAINS: dict[str, Domain] = {
         Domain("nonzero", _nonzero, "±log-uniform on [0.25, 4]"),
         Domain("away_from_kink", _away_from_kink, "±uniform on [0.1, 2]"),
         Domain("unit", _unit, "uniform on [-1, 1]"),
+        Domain("probability", _probability, "uniform on [0, 1]"),
+        Domain("simplex", _simplex, "probability vectors along the last axis"),
+        Domain("well_conditioned", _well_conditioned, "square, singular values in [0.5, 2]"),
     )
 }
 

@@ -1,0 +1,68 @@
+"""Catalog records for matrix derivatives (topic ``matrix``): IDs ``MAT-1`` … ``MAT-13``, beyond the paper.
+
+ID scheme (not in RULES.md, origin "extension"): one ID per identity, each citing its equation in
+Petersen & Pedersen, *The Matrix Cookbook* (version of November 15, 2012) in ``section``; the table
+is in :mod:`analytic.matrix`. Invertible arguments are drawn from the ``well_conditioned`` domain
+(``U diag(±σ) Vᵀ``, σ in [0.5, 2]: determinants of either sign, condition number ≤ 4).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from analytic import matrix as mx
+
+from ._record import Arg, Rule
+
+VECTOR_SIZES = ({"n": 1}, {"n": 5})
+#: 1 × 1, then a non-square 3 × 5.
+MATRIX_SIZES = ({"m": 1, "n": 1}, {"m": 3, "n": 5})
+#: 1 × 1, then 3 × 3 (invertible arguments are square; linear algebra is slow to compile).
+SQUARE_SIZES = ({"n": 1}, {"n": 3})
+
+_SQ = Arg("X", ("n", "n"), "well_conditioned")
+
+
+def _rule(name: str, rid: str, eq: str, formula: str, primal: Callable[..., Any],
+          derivative: Callable[..., Any], args: tuple[Arg, ...], wrt: str,
+          sizes: tuple[dict[str, int], ...], **kw: Any) -> Rule:
+    return Rule(name, rid, "matrix", f"Matrix Cookbook ({eq})", formula, primal, derivative, args, wrt, sizes,
+                origin="extension", note=kw.pop("note", f"Petersen & Pedersen 2012, eq. ({eq})"), **kw)
+
+
+RULES = [
+    _rule("grad_inner_x", "MAT-1", "69", "∂(aᵀx)/∂x = a", mx.inner, mx.grad_inner_x,
+          (Arg("a", ("n",)), Arg("x", ("n",))), "x", VECTOR_SIZES),
+    _rule("jac_matvec_x", "MAT-2", "69", "∂(Ax)/∂x = A", mx.matvec, mx.jac_matvec_x,
+          (Arg("A", ("m", "n")), Arg("x", ("n",))), "x", MATRIX_SIZES,
+          note="Petersen & Pedersen 2012, eq. (69) applied to each row"),
+    _rule("grad_bilinear_X", "MAT-3", "70", "∂(aᵀXb)/∂X = a bᵀ", mx.bilinear, mx.grad_bilinear_X,
+          (Arg("a", ("m",)), Arg("X", ("m", "n")), Arg("b", ("n",))), "X", MATRIX_SIZES),
+    _rule("grad_quadratic_form_x", "MAT-4", "81", "∂(xᵀAx)/∂x = (A + Aᵀ)x", mx.quadratic_form,
+          mx.grad_quadratic_form_x, (Arg("A", ("n", "n")), Arg("x", ("n",))), "x", VECTOR_SIZES),
+    _rule("grad_squared_residual_x", "MAT-5", "84", "∂‖Ax − b‖²/∂x = 2Aᵀ(Ax − b)", mx.squared_residual,
+          mx.grad_squared_residual_x, (Arg("A", ("m", "n")), Arg("x", ("n",)), Arg("b", ("m",))), "x",
+          MATRIX_SIZES, note="Petersen & Pedersen 2012, eq. (84) with W = I"),
+    _rule("grad_trace_AX_X", "MAT-6", "100", "∂tr(AX)/∂X = Aᵀ", mx.trace_AX, mx.grad_trace_AX_X,
+          (Arg("A", ("n", "m")), Arg("X", ("m", "n"))), "X", MATRIX_SIZES),
+    _rule("grad_trace_AXB_X", "MAT-7", "101", "∂tr(AXB)/∂X = AᵀBᵀ", mx.trace_AXB, mx.grad_trace_AXB_X,
+          (Arg("A", ("p", "m")), Arg("X", ("m", "n")), Arg("B", ("n", "p"))), "X",
+          ({"p": 1, "m": 1, "n": 1}, {"p": 2, "m": 3, "n": 4})),
+    _rule("grad_trace_XtAX_X", "MAT-8", "108", "∂tr(XᵀAX)/∂X = (A + Aᵀ)X", mx.trace_XtAX,
+          mx.grad_trace_XtAX_X, (Arg("A", ("m", "m")), Arg("X", ("m", "n"))), "X", MATRIX_SIZES),
+    _rule("grad_log_abs_det_X", "MAT-9", "57", "∂log|det X|/∂X = X⁻ᵀ", mx.log_abs_det,
+          mx.grad_log_abs_det_X, (_SQ,), "X", SQUARE_SIZES),
+    _rule("grad_det_X", "MAT-10", "49", "∂det X/∂X = det(X) X⁻ᵀ", mx.det, mx.grad_det_X, (_SQ,), "X",
+          SQUARE_SIZES),
+    _rule("jvp_inv_X", "MAT-11", "59", "d(X⁻¹)[T] = −X⁻¹ T X⁻¹", mx.inv, mx.jvp_inv_X,
+          (_SQ, Arg("t", ("n", "n"))), "X", SQUARE_SIZES, reference="jvp",
+          note="Petersen & Pedersen 2012, eqs. (40), (59): the directional derivative along T"),
+    _rule("jac_inv_X", "MAT-11", "60", "∂(X⁻¹)_kl/∂X_ij = −(X⁻¹)_ki (X⁻¹)_jl", mx.inv, mx.jac_inv_X,
+          (_SQ,), "X", SQUARE_SIZES, note="Petersen & Pedersen 2012, eq. (60); shape (n, n, n, n)"),
+    _rule("grad_inverse_bilinear_X", "MAT-12", "61", "∂(aᵀX⁻¹b)/∂X = −X⁻ᵀ a bᵀ X⁻ᵀ", mx.inverse_bilinear,
+          mx.grad_inverse_bilinear_X, (Arg("a", ("n",)), _SQ, Arg("b", ("n",))), "X", SQUARE_SIZES),
+    _rule("grad_frobenius_sq_X", "MAT-13", "132", "∂‖X‖_F²/∂X = 2X", mx.frobenius_sq, mx.grad_frobenius_sq_X,
+          (Arg("X", ("m", "n")),), "X", MATRIX_SIZES,
+          note="Petersen & Pedersen 2012, eq. (132); = (115) ∂tr(XᵀX)/∂X"),
+]
