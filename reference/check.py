@@ -42,7 +42,7 @@ tracing fails and runs in a loop, one trial at a time, with hygiene checks: it m
 inputs, and two calls on the same inputs must agree (``hygiene=True``). Structured Jacobians
 (``analytic.structured``) are densified.
 
-**Tolerances** come from one table, :data:`reference.verify.TOLERANCES`, keyed by the candidate's
+**Tolerances** come from one table, :data:`reference.tolerances.TOLERANCES`, keyed by the candidate's
 dtype (the least precise of the differentiated leaves and the reference precision), never scaled by
 size: a block of a trial passes when ``max|candidate − JAX| ≤ atol + rtol·max|JAX|``.
 
@@ -133,13 +133,24 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 
-from analytic.structured import is_structured, todense
-
 from . import diagnosis as dx
 from .autodiff import x64
 from .report import BlockResult, CheckReport, Entry
 from .samplers import DOMAINS, Domain
-from .verify import TOLERANCES, Tolerance
+from .tolerances import TOLERANCES, Tolerance
+
+
+def is_structured(J: Any) -> bool:
+    """A structured Jacobian (``analytic.structured``'s, or any object with ``todense()`` and a 2-d ``shape``).
+
+    Recognized by duck typing, so the validation helpers do not depend on :mod:`analytic`.
+    """
+    return callable(getattr(J, "todense", None)) and not hasattr(J, "__array_namespace__")
+
+
+def todense(J: Any) -> Any:
+    """The dense array of a structured Jacobian; arrays pass through unchanged."""
+    return J.todense() if is_structured(J) else J
 
 __all__ = [
     "CheckReport",
@@ -530,7 +541,7 @@ def _setup(kind: str, f: Any, cand: Any, args: tuple[Any, ...], argnums: Any,
     worst = max(pool, key=lambda d: float(jnp.finfo(d).eps))
     key = _dtype_name(worst)
     if key not in TOLERANCES:
-        raise ValueError(f"no tolerance for dtype {key}; reference.verify.TOLERANCES has {sorted(TOLERANCES)}")
+        raise ValueError(f"no tolerance for dtype {key}; reference.tolerances.TOLERANCES has {sorted(TOLERANCES)}")
     base = TOLERANCES[key]
     tol = Tolerance(rtol=base.rtol if opts["rtol"] is None else float(opts["rtol"]),
                     atol=base.atol if opts["atol"] is None else float(opts["atol"]))

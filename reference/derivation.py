@@ -29,7 +29,7 @@ composing them with ``@`` keeps the structure.
 
 Errors are measured normwise, like ``chainrule verify``: a partial passes at a point when
 ``max|claimed − JAX| ≤ atol + rtol·max|JAX|`` with ``(rtol, atol)`` from
-:data:`reference.verify.TOLERANCES` (float64).
+:data:`reference.tolerances.TOLERANCES` (float64).
 
 >>> d = Derivation(x=3.0, y=1.0)                                  # RULES T-1
 >>> d = d.let("p", lambda x, y: y * x**2, partials={"x": lambda x, y: 2 * x * y, "y": lambda x: x**2})
@@ -59,6 +59,7 @@ import jax.numpy as jnp
 import numpy as np
 
 from .autodiff import x64
+from .diagnosis import diagnose_values
 
 __all__ = ["ClaimCheck", "Derivation", "DerivationReport", "StepCheck"]
 
@@ -216,9 +217,10 @@ def _errors(claimed: np.ndarray, ref: np.ndarray, rtol: float, atol: float) -> t
 
 
 def _hint(claimed: np.ndarray, ref: np.ndarray) -> str:
-    from .verify import _hint as verify_hint
-
-    return verify_hint(np.atleast_1d(claimed), np.atleast_1d(ref))
+    """The shared diagnosis (:mod:`reference.diagnosis`) of a wrong local partial, as a short phrase."""
+    c, r = np.atleast_1d(claimed), np.atleast_1d(ref)
+    found = diagnose_values(c, r, out_shape=r.shape[:1], in_shape=r.shape[1:])
+    return found or "no simple pattern (not a constant factor, not a transpose, not a few entries)"
 
 
 def _with_value(formula: str, value: str) -> str:
@@ -543,7 +545,7 @@ class Derivation:
         around, seed = int(around), int(seed)
         if not (isinstance(scale, int | float) and np.isfinite(scale) and scale > 0):
             raise ValueError(f"check: scale must be a positive finite number, got {scale!r}")
-        from .verify import TOLERANCES
+        from .tolerances import TOLERANCES
 
         tol = TOLERANCES["float64"]
         with x64(True):

@@ -33,28 +33,12 @@ from analytic.structured import todense
 
 from .autodiff import x64
 from .catalog import Rule
+from .diagnosis import diagnose_values
 from .samplers import sample
+from .tolerances import TOLERANCES, Tolerance
 
 __all__ = ["TOLERANCES", "RuleResult", "Tolerance", "select", "verify_catalog", "verify_rule"]
 
-
-@dataclass(frozen=True)
-class Tolerance:
-    """Normwise tolerance: a trial passes when ``max|c − r| ≤ atol + rtol·max|r|``."""
-
-    rtol: float
-    atol: float
-
-
-#: One table of tolerances, keyed by dtype; never scaled silently. The catalog verifies in float64 and
-#: float32; float16 and bfloat16 serve the validation helpers (:mod:`reference.check`), which judge a
-#: low-precision candidate against a float64 reference.
-TOLERANCES: dict[str, Tolerance] = {
-    "float64": Tolerance(rtol=1e-9, atol=1e-12),
-    "float32": Tolerance(rtol=2e-4, atol=1e-6),
-    "float16": Tolerance(rtol=1e-2, atol=1e-3),
-    "bfloat16": Tolerance(rtol=5e-2, atol=1e-2),
-}
 
 #: The dtypes ``verify_rule`` runs the catalog in.
 VERIFY_DTYPES = ("float64", "float32")
@@ -236,20 +220,12 @@ def _errors(claimed: np.ndarray, ref: np.ndarray, tol: Tolerance) -> tuple[np.nd
     return abs_err, rel_err, ok
 
 
-def _hint(claimed: np.ndarray, ref: np.ndarray) -> str:
-    """A short guess at the kind of mistake, from one failing trial."""
-    c, r = claimed.astype(np.float64), ref.astype(np.float64)
-    if not np.all(np.isfinite(c)):
-        return "claimed value is not finite"
-    mask = np.abs(r) > 1e-12
-    if mask.any() and not np.any(np.abs(c[~mask]) > 1e-12):
-        ratios = c[mask] / r[mask]
-        if np.allclose(ratios, ratios[0], rtol=1e-6):
-            f = float(ratios[0])
-            return "sign flipped" if np.isclose(f, -1.0) else f"looks off by a constant factor {f:.6g}"
-    if c.ndim == 2 and c.shape[::-1] == r.shape and np.allclose(c.T, r, rtol=1e-6, atol=1e-9):
-        return "looks transposed (denominator layout?)"
-    return "no simple pattern (not a constant factor, not a transpose)"
+def _hint(claimed: np.ndarray, ref: np.ndarray, wrt_ndim: int) -> str:
+    """The shared diagnosis (:mod:`reference.diagnosis`) of one failing trial, as a short phrase."""
+    out_ndim = ref.ndim - wrt_ndim
+    found = diagnose_values(np.atleast_1d(claimed), np.atleast_1d(ref), out_shape=ref.shape[:out_ndim],
+                            in_shape=ref.shape[out_ndim:])
+    return found or "no simple pattern (not a constant factor, not a transpose, not a few entries)"
 
 
 def verify_rule(rule: Rule, *, trials: int = 100, seed: int = 0, dtype: str = "float64") -> RuleResult:
@@ -327,7 +303,8 @@ def verify_rule(rule: Rule, *, trials: int = 100, seed: int = 0, dtype: str = "f
                         f"{rule.name} vs {label} (wrt {rule.wrt}) | {dtype} | {rule.describe_shapes(sizes)} "
                         f"| seed {seed}, trial {t + 1}/{trials} | {int((~ok).sum())}/{trials} trials fail "
                         f"| entry {tuple(int(i) for i in idx)}: claimed {float(c[idx]):.6g}, JAX "
-                        f"{float(r[idx]):.6g} | {_hint(c, r)} | {reproduce}"
+                        f"{float(r[idx]):.6g} | {_hint(c, r, len(rule.args[rule.argnum].concrete_shape(sizes)))} "
+                        f"| {reproduce}"
                     )
     result.seconds = time.perf_counter() - start
     return result

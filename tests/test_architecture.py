@@ -56,3 +56,16 @@ def test_reference_imports_analytic_derivatives_only_in_the_catalog():
                     if a.name.startswith("analytic") and a.name not in allowed_everywhere
                 ]
     assert not offenders, offenders
+
+
+def test_generic_validation_helpers_do_not_depend_on_analytic():
+    """DESIGN.md: check_* and Derivation work on anyone's code, so they load no analytic module."""
+    code = (
+        "import sys\n"
+        "import reference.check, reference.derivation, reference.report, reference.diagnosis\n"
+        "loaded = sorted(k for k in sys.modules if k.split('.')[0] == 'analytic')\n"
+        "print(loaded)\n"
+        "sys.exit(1 if loaded else 0)\n"
+    )
+    run = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True)
+    assert run.returncode == 0, f"the validation helpers imported analytic: {run.stdout}{run.stderr}"
