@@ -3,6 +3,8 @@
 * ``chainrule verify [--json] [-k PATTERN] [--trials N] [--seed S] [--dtype float64|float32]``:
   check every catalog rule against JAX; exit status 1 if any fails, 2 on a usage error.
 * ``chainrule rules [--markdown]``: list the catalog (the README's rule table is this output).
+* ``chainrule check MODULE:FUNCTION MODULE:DERIVATIVE --shape x=5 …``: check your own derivative
+  against JAX (in :mod:`reference._cli_check`).
 
 Each subcommand lives in its own function ``_cmd_<name>`` with its parser in ``_add_<name>``.
 """
@@ -14,6 +16,10 @@ import json
 import sys
 import time
 from collections.abc import Sequence
+
+from ._cli_bench import add_parser as add_bench_parser
+from ._cli_check import add_parser as add_check_parser
+from ._cli_explain import add_parser as add_explain_parser
 
 __all__ = ["main"]
 
@@ -122,7 +128,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
     sub.required = True
-    for add in (_add_verify, _add_rules):
+    for add in (_add_verify, _add_rules, add_check_parser, add_explain_parser, add_bench_parser):
         add(sub)
     return parser
 

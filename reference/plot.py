@@ -11,7 +11,7 @@ share a pattern but not a scale) is seen at a glance:
 Arrays of any rank are drawn as 2-d ``(out, in)`` matrices: a Jacobian of shape
 ``out.shape + in.shape`` (numerator layout) becomes ``(prod(out.shape), prod(in.shape))`` in
 row-major (C) order, and the axis labels state that reshaping. A gradient keeps its argument's shape
-(a row for a vector, the matrix itself for a matrix).
+(a row for a vector, the matrix itself for a matrix), and so do a VJP and a JVP.
 
 Figures are built on a private :class:`matplotlib.figure.Figure` with the Agg canvas: no ``pyplot``,
 no backend switch, no change to ``matplotlib.rcParams``.
@@ -28,6 +28,7 @@ from __future__ import annotations
 
 import math
 import os
+import textwrap
 from pathlib import Path
 from typing import Any
 
@@ -64,18 +65,22 @@ def _axes_text(shape: tuple[int, ...], axes: range) -> str:
     return f"axes {axes[0]}–{axes[-1]} of {shape} → {size}"
 
 
-def _to_2d(shape: tuple[int, ...], in_ndim: int, gradient: bool) -> tuple[tuple[int, int], str, str]:
-    """The 2-d shape an array of ``shape`` is drawn as, with its row and column labels."""
+def _to_2d(shape: tuple[int, ...], in_ndim: int, own: str | None) -> tuple[tuple[int, int], str, str]:
+    """The 2-d shape an array of ``shape`` is drawn as, with its row and column labels.
+
+    ``own`` is ``None`` for a Jacobian (split into ``(out, in)`` at ``in_ndim``) or the symbol of an
+    array drawn in its own shape (a gradient ``∂f/∂x``, a VJP, a JVP).
+    """
     ndim = len(shape)
-    if gradient:
+    if own is not None:
         # A gradient has its argument's shape: a vector is the paper's 1 × n row, a matrix is drawn
         # as itself, higher ranks fold their trailing axes into columns.
         if ndim <= 1:
             n = shape[0] if ndim else 1
-            return (1, n), "f (scalar output)", f"∂f/∂x[j]: {_axes_text(shape, range(ndim))}"
+            return (1, n), "(one row)", f"{own}[j]: {_axes_text(shape, range(ndim))}"
         rows, cols = range(0, 1), range(1, ndim)
-        return ((shape[0], math.prod(shape[1:])), f"∂f/∂x[i, …]: {_axes_text(shape, rows)}",
-                f"∂f/∂x[…, j]: {_axes_text(shape, cols)}")
+        return ((shape[0], math.prod(shape[1:])), f"{own}[i, …]: {_axes_text(shape, rows)}",
+                f"{own}[…, j]: {_axes_text(shape, cols)}")
     if not 0 <= in_ndim <= ndim:
         raise ValueError(f"in_ndim: expected 0 ≤ in_ndim ≤ {ndim} for an array of shape {shape}, "
                          f"got {in_ndim}")
@@ -91,6 +96,15 @@ def _default_in_ndim(ndim: int) -> int:
     return (ndim + 1) // 2
 
 
+def _check_path(path: str | os.PathLike[str]) -> Path:
+    path = Path(path)
+    if not path.parent.is_dir():
+        raise ValueError(f"path: the folder {str(path.parent)!r} does not exist; create it first")
+    if path.suffix.lower() not in (".png", ".pdf", ".svg"):
+        raise ValueError(f"path: expected a file name ending in .png, .pdf or .svg, got {str(path)!r}")
+    return path
+
+
 def _draw(
     claimed: Any,
     expected: Any,
@@ -98,8 +112,16 @@ def _draw(
     *,
     title: str | None,
     in_ndim: int | None,
-    gradient: bool,
+    own: str | None,
 ) -> Path:
+    path = _check_path(path)
+    fig = _figure(claimed, expected, title=title, in_ndim=in_ndim, own=own)
+    fig.savefig(path, dpi=110)
+    return path
+
+
+def _figure(claimed: Any, expected: Any, *, title: str | None, in_ndim: int | None, own: str | None) -> Any:
+    """The three-panel :class:`~matplotlib.figure.Figure` (not attached to pyplot)."""
     from matplotlib.backends.backend_agg import FigureCanvasAgg
     from matplotlib.colors import Normalize, TwoSlopeNorm
     from matplotlib.figure import Figure
@@ -108,21 +130,16 @@ def _draw(
 
     c = _as_array("claimed", claimed)
     e = _as_array("expected", expected)
-    path = Path(path)
-    if not path.parent.is_dir():
-        raise ValueError(f"path: the folder {str(path.parent)!r} does not exist; create it first")
-    if not path.suffix:
-        raise ValueError(f"path: expected a file name with an image extension such as .png, got {str(path)!r}")
 
-    def layout(a: np.ndarray) -> tuple[np.ndarray, str, str]:
-        k = _default_in_ndim(a.ndim) if in_ndim is None else in_ndim
-        if not gradient and in_ndim is not None and in_ndim > a.ndim:
-            k = a.ndim
-        shape2, ylabel, xlabel = _to_2d(a.shape, k, gradient)
+    def layout(a: np.ndarray, k: int) -> tuple[np.ndarray, str, str]:
+        shape2, ylabel, xlabel = _to_2d(a.shape, k, own)
         return a.reshape(shape2), ylabel, xlabel
 
-    c2, c_ylabel, c_xlabel = layout(c)
-    e2, e_ylabel, e_xlabel = layout(e)
+    # The split is decided on JAX's array; a candidate of another rank (a wrong shape) is split
+    # as far as its own rank allows.
+    k = _default_in_ndim(e.ndim) if in_ndim is None else in_ndim
+    e2, e_ylabel, e_xlabel = layout(e, k)
+    c2, c_ylabel, c_xlabel = layout(c, k if c.shape == e.shape else min(k, c.ndim))
     same = c.shape == e.shape
     diff = c2 - e2 if same else None
 
@@ -195,8 +212,7 @@ def _draw(
                 + note,
                 ha="center", va="center", fontsize=11, transform=ax.transAxes)
     fig.suptitle(title or "candidate vs JAX", fontsize=12)
-    fig.savefig(path, dpi=110)
-    return path
+    return fig
 
 
 def _outline() -> list[Any]:
@@ -227,7 +243,7 @@ def plot_jacobians(
     """
     if in_ndim is not None and (not isinstance(in_ndim, int) or isinstance(in_ndim, bool) or in_ndim < 0):
         raise ValueError(f"in_ndim: expected a non-negative int or None, got {in_ndim!r}")
-    return _draw(claimed, expected, path, title=title, in_ndim=in_ndim, gradient=False)
+    return _draw(claimed, expected, path, title=title, in_ndim=in_ndim, own=None)
 
 
 def plot_report(report: Any, path: str | os.PathLike[str]) -> Path:
@@ -245,18 +261,45 @@ def plot_report(report: Any, path: str | os.PathLike[str]) -> Path:
     if report.claimed is None or report.expected is None:
         raise ValueError("report: it carries no claimed/expected arrays to draw (did the candidate raise "
                          f"before returning?); its text: {str(report).splitlines()[0] if str(report) else ''}")
-    kind = str(getattr(report, "kind", "jacobian") or "jacobian")
-    verdict = "ok" if report.ok else f"FAIL: {report.diagnosis or 'mismatch'}"
+    kind = _kind(report)
+    e = np.asarray(report.expected)
+    in_ndim = e.ndim // 2 if kind == "hessian" else _in_ndim_of(report, e.ndim)
+    own = _OWN_SHAPE.get(kind)
+    wrt = getattr(report, "wrt", None)
+    if kind == "gradient" and isinstance(wrt, str) and wrt and "," not in wrt:
+        own = f"∂f/∂{wrt}"
+    return _draw(report.claimed, report.expected, path, title=_report_title(report), in_ndim=in_ndim,
+                 own=own)
+
+
+#: Kinds of check whose arrays are drawn in their own shape, with the symbol their labels use.
+_OWN_SHAPE = {"gradient": "∂f/∂x", "vjp": "ctᵀJ", "jvp": "J t"}
+
+
+def _kind(report: Any) -> str:
+    return str(getattr(report, "kind", None) or "jacobian")
+
+
+def _report_title(report: Any) -> str:
+    """``check_gradient: FAIL: <diagnosis>  (seed 7, trial 4/100)``."""
+    verdict = "ok" if report.ok else f"FAIL: {getattr(report, 'diagnosis', None) or 'mismatch'}"
     where = []
     if getattr(report, "seed", None) is not None:
         where.append(f"seed {report.seed}")
     if getattr(report, "trial", None) is not None and getattr(report, "trials", None):
-        where.append(f"trial {int(report.trial) + 1}/{report.trials}")
-    title = f"check_{kind}: {verdict}" + (f"  ({', '.join(where)})" if where else "")
-    e = np.asarray(report.expected)
-    in_ndim = e.ndim // 2 if kind == "hessian" else _in_ndim_of(report, e.ndim)
-    return _draw(report.claimed, report.expected, path, title=title, in_ndim=in_ndim,
-                 gradient=kind == "gradient")
+        where.append(f"trial {_trial_number(report)}/{report.trials}")
+    wrt, block = getattr(report, "wrt", None), getattr(report, "block", None)
+    which = [f"wrt {wrt}"] if wrt else []
+    if block and block != wrt:
+        which.append(f"block {block}")
+    head = f"check_{_kind(report)}" + (f" ({', '.join(which)})" if which else "")
+    return "\n".join(textwrap.wrap(f"{head}: {verdict}" + (f"  ({', '.join(where)})" if where else ""),
+                                    width=150))
+
+
+def _trial_number(report: Any) -> int:
+    """The 1-based trial number the report's text uses (``report.trial`` is 0-based)."""
+    return int(report.trial) + 1
 
 
 def _in_ndim_of(report: Any, ndim: int) -> int | None:
