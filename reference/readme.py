@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from .catalog import Rule
+from .catalog import TOPICS, Rule
+from .verify import WITNESSES
 
 __all__ = ["rule_table"]
 
@@ -14,16 +15,6 @@ _ORIGIN = {
     "implied": "implied by the paper",
     "assumed": "assumed variant",
     "tutorial": "tutorial notes",
-}
-
-
-#: What each kind of record is checked against (reference/verify.py's two witnesses).
-_WITNESSES = {
-    "jacobian": "jacfwd + jacrev",
-    "step": "jacfwd + jacrev",
-    "hessian": "jacfwd(jacrev) + jacrev(jacfwd)",
-    "hvp": "jvp(grad) + vjp(grad)",
-    "jvp": "jax.jvp + jacrev·t",
 }
 
 
@@ -37,13 +28,17 @@ def rule_table(rules: Iterable[Rule]) -> str:
     Status is what ``chainrule verify`` checks for every row: the closed form against
     ``jax.jacfwd`` and ``jax.jacrev`` (``tests/test_catalog.py`` runs it for each record).
     """
+    rules = list(rules)
+    counts = ", ".join(f"{t} {n}" for t in TOPICS if (n := sum(r.topic == t for r in rules)))
     lines = [
+        f"{len(rules)} rules: {counts}.",
+        "",
         "| ID | rule | formula | topic | § | origin | status |",
         "|---|---|---|---|---|---|---|",
     ]
     for r in rules:
         lines.append(
             f"| {r.id} | `{r.name}` | {_cell(r.formula)} | {r.topic} | {r.section} | "
-            f"{_ORIGIN[r.origin]} | verified vs {_WITNESSES[r.reference]} |"
+            f"{_ORIGIN[r.origin]} | verified vs {' + '.join(WITNESSES[r.reference])} |"
         )
     return "\n".join(lines) + "\n"

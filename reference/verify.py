@@ -32,12 +32,12 @@ import numpy as np
 from analytic.structured import todense
 
 from .autodiff import x64
-from .catalog import Rule
+from .catalog import REFERENCE_SECTIONS, Rule
 from .diagnosis import diagnose_values
 from .samplers import sample
 from .tolerances import TOLERANCES, Tolerance
 
-__all__ = ["TOLERANCES", "RuleResult", "Tolerance", "select", "verify_catalog", "verify_rule"]
+__all__ = ["TOLERANCES", "WITNESSES", "RuleResult", "Tolerance", "select", "verify_catalog", "verify_rule"]
 
 
 #: The dtypes ``verify_rule`` runs the catalog in.
@@ -75,14 +75,22 @@ class RuleResult:
 def select(rules: Iterable[Rule], pattern: str | None) -> list[Rule]:
     """Rules whose name, RULES ID or topic matches ``pattern`` (case-insensitive substring or glob).
 
-    Several patterns may be given separated by commas; a rule matching any of them is selected.
+    Several patterns may be given separated by commas; a rule matching any of them is selected. The paper's
+    §8 reference items (``REF-8.1`` … ``REF-8.5``) select the rules they restate.
     """
     rules = list(rules)
     if not pattern:
         return rules
     pats = [p.strip().lower() for p in pattern.split(",") if p.strip()]
+    exact_ids: set[str] = set()
+    for ref, ids in REFERENCE_SECTIONS.items():  # the paper's §8 restates earlier rules by their IDs
+        if ref.lower() in pats:
+            pats.remove(ref.lower())
+            exact_ids |= {i.lower() for i in ids}
 
     def hit(rule: Rule) -> bool:
+        if rule.id.lower() in exact_ids:
+            return True
         fields = (rule.name.lower(), rule.id.lower(), rule.topic.lower())
         for p in pats:
             for f in fields:
@@ -123,7 +131,7 @@ def draw_inputs(
 
 
 #: The two JAX computations each kind of reference is checked against.
-_WITNESSES = {
+WITNESSES = {
     "jacobian": ("jax.jacfwd", "jax.jacrev"),
     "step": ("jax.jacfwd step", "jax.jacrev step"),
     "hessian": ("jacfwd(jacrev)", "jacrev(jacfwd)"),
@@ -286,11 +294,11 @@ def verify_rule(rule: Rule, *, trials: int = 100, seed: int = 0, dtype: str = "f
                 result.status = "fail"
                 result.message = (
                     f"{where} | seed {seed}, trial {t + 1}/{trials} | JAX's two witnesses "
-                    f"({' and '.join(_WITNESSES[rule.reference])}) disagree: "
+                    f"({' and '.join(WITNESSES[rule.reference])}) disagree: "
                     f"the primal is not differentiable there | {reproduce}"
                 )
                 break
-            for ref, label in zip((fwd, rev), _WITNESSES[rule.reference], strict=True):
+            for ref, label in zip((fwd, rev), WITNESSES[rule.reference], strict=True):
                 abs_err, rel_err, ok = _errors(claimed, ref, tol)
                 result.max_abs_error = max(result.max_abs_error, float(np.max(abs_err)))
                 result.max_rel_error = max(result.max_rel_error, float(np.max(rel_err)))

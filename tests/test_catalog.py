@@ -58,3 +58,20 @@ def test_every_public_analytic_function_has_a_record():
 def test_by_name_reports_near_names():
     with pytest.raises(KeyError, match="no catalog rule named"):
         by_name("grad_nothing_w")
+
+
+def test_every_rules_md_item_has_a_record():
+    from reference.catalog import RULES_IDS
+
+    have = {r.id for r in CATALOG}
+    assert len(RULES_IDS) == 63
+    assert not [i for i in RULES_IDS if i not in have]
+
+
+def test_reference_section_items_select_the_rules_they_restate():
+    from reference.catalog import REFERENCE_SECTIONS
+    from reference.verify import select
+
+    for ref, ids in REFERENCE_SECTIONS.items():
+        chosen = select(CATALOG, ref)
+        assert {r.id for r in chosen} == set(ids), ref

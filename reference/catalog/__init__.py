@@ -18,7 +18,7 @@ import pkgutil
 
 from ._record import TOPICS, Arg, Rule
 
-__all__ = ["CATALOG", "TOPICS", "Arg", "Rule", "by_name"]
+__all__ = ["CATALOG", "REFERENCE_SECTIONS", "RULES_IDS", "TOPICS", "Arg", "Rule", "by_name"]
 
 
 def _collect() -> tuple[Rule, ...]:
@@ -37,6 +37,25 @@ def _collect() -> tuple[Rule, ...]:
 
 #: Every rule, in topic order (scalar … loss, then layer, loss-fn, matrix, hessian).
 CATALOG: tuple[Rule, ...] = _collect()
+
+
+#: Every ID of RULES.md that needs a catalog record: the paper's §2–§8 items and the tutorial examples.
+RULES_IDS: tuple[str, ...] = (
+    *(f"S-{i}" for i in range(1, 9)), "P-1", "P-2", *(f"M-{i}" for i in range(1, 8)),
+    *(f"E-{i}" for i in range(1, 12)), "X-1", "X-2", "X-3", *(f"R-{i}" for i in range(1, 5)),
+    *(f"C-{i}" for i in range(14)), *(f"N-{i}" for i in range(1, 6)), *(f"L-{i}" for i in range(1, 8)),
+    "T-1", "T-2",
+)
+
+#: The paper's §8 "Matrix Calculus Reference" restates earlier rules; each REF item is verified by the
+#: records of the rules it restates (``chainrule verify -k REF-8.2`` selects them).
+REFERENCE_SECTIONS: dict[str, tuple[str, ...]] = {
+    "REF-8.1": ("P-2", "M-3", "M-6"),  # gradient of f(x, y), the m × n Jacobian, the identity's I
+    "REF-8.2": ("E-1", "E-2", "E-3", "E-4", "E-5", "E-6", "E-7", "E-8", "E-9", "E-10"),
+    "REF-8.3": ("X-1", "X-2"),
+    "REF-8.4": ("R-1", "R-2", "R-3", "N-1"),
+    "REF-8.5": ("C-0", "C-2", "C-6", "C-9", "C-11"),
+}
 
 
 def by_name(name: str) -> Rule:
