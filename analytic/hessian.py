@@ -9,7 +9,7 @@ closed forms of ``jax.jvp(jax.grad(f))``.
 
 IDs (not in RULES.md; this module's own scheme, origin "extension"):
 
-* ``H-1`` quadratic form ``xᵀAx``: ``A + Aᵀ`` (Matrix Cookbook (97));
+* ``H-1`` quadratic form ``xᵀAx``: ``A + Aᵀ`` (Matrix Cookbook §2.4.4);
 * ``H-2`` least squares ``(1/N)‖Xw + b − y‖²``: ``(2/N) XᵀX`` (the §6 loss without the ReLU);
 * ``H-3`` the paper's neuron loss (§6): ``(2/N) Xᵀ diag(1[z > 0]) X``, the active-set form;
 * ``H-4`` logistic regression: ``Xᵀ diag(p ⊙ (1 − p)) X / N``, ``p = σ(Xw + b)``;
@@ -23,7 +23,7 @@ loss's second derivative jumps from 1 (``|r| < δ``) to 0 (``|r| > δ``); chainr
 |r| = δ** (the quadratic branch, ``|r| ≤ δ``, as in the primal's ``where``, so JAX agrees).
 
 References:
-  K. B. Petersen and M. S. Pedersen, "The Matrix Cookbook", version 20121115, §2.4.3.
+  K. B. Petersen and M. S. Pedersen, "The Matrix Cookbook", version 20121115, §2.4.4.
   B. A. Pearlmutter, "Fast Exact Multiplication by the Hessian", Neural Computation 6(1), 1994.
 """
 
@@ -68,7 +68,7 @@ def _tangent(t: Array, like: Array, name: str) -> Array:
 
 
 def hess_quadratic_form_x(A: Array, x: Array) -> Array:
-    r"""∇²ₓ(xᵀAx) = A + Aᵀ   (H-1; Matrix Cookbook (97))
+    r"""∇²ₓ(xᵀAx) = A + Aᵀ   (H-1; Matrix Cookbook §2.4.4)
 
     The gradient is ``(A + Aᵀ)x`` (MAT-4), linear in x; its Jacobian is the constant ``A + Aᵀ``.
     Shapes: A ``(n, n)``, x ``(n,)``; returns ``(n, n)``, symmetric. No kinks.

@@ -51,10 +51,10 @@ def _rule(name: str, rid: str, section: str, formula: str, primal: Callable[...,
 
 
 RULES = [
-    _rule("hess_quadratic_form_x", "H-1", "Matrix Cookbook (97)", "∇²(xᵀAx) = A + Aᵀ", mx.quadratic_form,
+    _rule("hess_quadratic_form_x", "H-1", "Matrix Cookbook §2.4.4", "∇²(xᵀAx) = A + Aᵀ", mx.quadratic_form,
           he.hess_quadratic_form_x, (Arg("A", ("n", "n")), Arg("x", ("n",))), "x", VECTOR_SIZES,
           reference="hessian"),
-    _rule("hvp_quadratic_form_x", "H-1", "Matrix Cookbook (97)", "∇²(xᵀAx)·t = At + Aᵀt", mx.quadratic_form,
+    _rule("hvp_quadratic_form_x", "H-1", "Matrix Cookbook §2.4.4", "∇²(xᵀAx)·t = At + Aᵀt", mx.quadratic_form,
           he.hvp_quadratic_form_x, (Arg("A", ("n", "n")), Arg("x", ("n",)), _T_N), "x", VECTOR_SIZES,
           reference="hvp"),
     _rule("hess_least_squares_w", "H-2", "beyond §6", "∇²_w (1/N)‖Xw + b − y‖² = (2/N) XᵀX", least_squares,
