@@ -22,6 +22,8 @@ from __future__ import annotations
 
 from typing import Any
 
+import array_api_compat
+
 from ._array import inputs, require_ndim, require_same_length, require_same_shape
 from .structured import Diagonal
 
@@ -273,6 +275,12 @@ def loss_gradient(w: Array, b: Array, X: Array, y: Array) -> tuple[Array, Array]
     (``d/dz max(0, z) = 0`` at 0, the paper's convention and ``jax.nn.relu``'s).
     NumPy in → NumPy out; JAX in → JAX out, and it runs under ``jax.jit``.
 
+    Computed as written, ``(2/N)`` times the sums over i of ``1[z_i > 0] e_i x_i`` and ``1[z_i > 0] e_i``,
+    in the order that reads X from memory the fewest times (the benchmarks, ``chainrule bench -k
+    loss_gradient``, measure it): under ``jax.jit`` as one element-wise expression that XLA fuses into a
+    single loop; on an eager backend (NumPy) over row blocks of X small enough to stay
+    in cache between ``z = X_block w + b`` and the block's share of the sum.
+
     >>> import numpy as np
     >>> X = np.array([[1.0, 2.0], [3.0, -4.0]])
     >>> gw, gb = loss_gradient(np.array([1.0, 1.0]), 0.0, X, np.array([1.0, 0.0]))
@@ -281,8 +289,44 @@ def loss_gradient(w: Array, b: Array, X: Array, y: Array) -> tuple[Array, Array]
     """
     xp, w, b, X, y = _data(w, b, X, y)
     N = X.shape[0]
+    # sum_w = Σ_i 1[z_i > 0] e_i x_i and sum_b = Σ_i 1[z_i > 0] e_i, with z_i = w·x_i + b, e_i = z_i − y_i
+    if array_api_compat.is_jax_namespace(xp):  # traced under jit: XLA fuses the whole expression
+        sum_w, sum_b = _masked_error_sums(xp, w, b, X, y, fused=True)
+    else:  # eager: stream X in row blocks that stay in cache, summing block by block
+        rows = max(1, _BLOCK_ELEMENTS // max(1, X.shape[1]))
+        sum_w, sum_b = xp.zeros_like(w), xp.zeros_like(b)
+        for start in range(0, N, rows):
+            block = slice(start, start + rows)
+            part_w, part_b = _masked_error_sums(xp, w, b, X[block, :], y[block], fused=False)
+            sum_w, sum_b = sum_w + part_w, sum_b + part_b
+    return (2.0 / N) * sum_w, (2.0 / N) * sum_b
+
+
+#: Entries of X per row block when :func:`loss_gradient` streams X on an eager backend (NumPy): a
+#: block stays in cache between ``z = X_block w + b`` and its share of the sum, and the Python loop
+#: costs nothing. 2¹⁸ entries (1 MiB of float32, 2 MiB of float64) measured fastest on a 2-core EPYC
+#: with OpenBLAS; 2¹⁹ float32 entries ran up to 10× slower (OpenBLAS's threaded kernels).
+_BLOCK_ELEMENTS = 1 << 18
+
+
+def _masked_error_sums(
+    xp: Any, w: Array, b: Array, X: Array, y: Array, *, fused: bool
+) -> tuple[Array, Array]:
+    r"""``(Σ_i 1[z_i > 0] e_i x_i, Σ_i 1[z_i > 0] e_i)`` over the rows of X; ``z = Xw + b``, ``e = z − y``.
+
+    Both forms are that sum over i. ``fused=True`` (JAX) writes it element-wise: XLA compiles it to one
+    loop over X that materializes nothing, and it partitions over any sharding of X's rows (with X
+    sharded by rows in an explicit-sharding mesh, ``masked_error @ X`` is refused as ambiguous).
+    Measured on a 2-core CPU it runs at memory speed where X streams from memory (N = 200,000,
+    n = 100: 0.3–0.5× the time of ``masked_error @ X``); its weak spot is narrow rows (N = 10⁶, n = 10,
+    float32: several times slower than the contraction). ``fused=False`` is the BLAS product
+    ``masked_error @ X`` for eager backends, where the element-wise form would build an N × n
+    temporary.
+    """
     z = X @ w + b
     masked_error = xp.where(z > 0, z - y, xp.zeros_like(z))  # 1[z_i > 0] · e_i
-    grad_w = (2.0 / N) * (masked_error @ X)  # (2/N) Σ_i 1[z_i > 0] e_i x_iᵀ, as one contraction over i
-    grad_b = (2.0 / N) * xp.sum(masked_error)
-    return grad_w, grad_b
+    if fused:
+        sum_w = xp.sum(masked_error[:, None] * X, axis=0)  # Σ_i 1[z_i > 0] e_i x_i
+    else:
+        sum_w = masked_error @ X  # the same sum, as one contraction over i
+    return sum_w, xp.sum(masked_error)

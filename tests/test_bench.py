@@ -1,0 +1,193 @@
+"""reference.bench and ``chainrule bench``: the quick run's outputs, the harness's honesty checks, and
+the fast paths of ``analytic.neuron.loss_gradient`` the benchmarks measure (row blocks on NumPy,
+X sharded over devices under ``jax.jit``)."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+import textwrap
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from analytic import neuron as nn
+from reference.autodiff import gradient
+from reference.bench import SCHEMA, Case, Contender, run_case, select_suites, summary_markdown
+from reference.bench_suites import SUITES
+from reference.cli import main
+
+# --- chainrule bench --quick: what CI runs -------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def quick_run(tmp_path_factory: pytest.TempPathFactory) -> tuple[int, Path]:
+    out = tmp_path_factory.mktemp("bench")
+    return main(["bench", "--quick", "--out", str(out)]), out
+
+
+def test_quick_run_exits_zero_and_writes_json_summary_and_one_png_per_suite(quick_run):
+    status, out = quick_run
+    assert status == 0
+    assert (out / "results.json").is_file() and (out / "summary.md").is_file()
+    for suite in SUITES:
+        png = out / f"{suite.name}.png"
+        assert png.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n", f"{png} is not a PNG"
+        assert png.stat().st_size > 10_000, f"{png} looks empty"
+
+
+def test_results_json_schema(quick_run):
+    _, out = quick_run
+    results = json.loads((out / "results.json").read_text())
+    assert results["schema"] == SCHEMA and results["quick"] is True
+    assert results["command"].startswith("chainrule bench --quick")
+    for key in ("cpu", "cpu_count", "usable_cores", "python", "numpy", "blas", "jax", "jaxlib",
+                "jax_backend", "jax_devices", "thread_settings", "load_average"):
+        assert key in results["machine"], key
+    assert [s["name"] for s in results["suites"]] == [s.name for s in SUITES]
+    for suite in results["suites"]:
+        assert suite["cases"], suite["name"]
+        assert {"title", "description", "x_label", "baseline", "devices", "seconds"} <= set(suite)
+        for case in suite["cases"]:
+            assert {"label", "group", "size", "dtype", "params", "contenders"} <= set(case)
+            rows = {c["name"]: c for c in case["contenders"]}
+            base = rows[suite["baseline"]]
+            assert base["ratio"] == pytest.approx(1.0)
+            for c in rows.values():
+                where = f"{suite['name']} / {case['label']} / {c['name']}"
+                assert c["status"] in ("ok", "skipped"), f"{where}: {c.get('reason')}"
+                if c["status"] == "skipped":
+                    assert c["reason"], where
+                    continue
+                assert 0 < c["min_s"] <= c["median_s"], where
+                assert c["q1_s"] <= c["median_s"] <= c["q3_s"], where
+                assert c["repeats"] >= 3 and c["calls_per_sample"] >= 1, where
+                assert c["cold_s"] >= c["first_call_s"] > 0, where
+                assert (c["compile_s"] is not None) == c["compiled"], where
+                assert c["ratio"] > 0, where
+                if "matches" in c:  # every contender that computes the answer got it right
+                    assert c["matches"], f"{where}: relative error {c['max_rel_error']}"
+    sharded = next(s for s in results["suites"] if s["name"] == "sharded")
+    assert len(sharded["devices"]) == 8  # ran in its own process with 8 simulated devices
+
+
+def test_summary_lists_every_suite_and_where_references_stop(quick_run):
+    _, out = quick_run
+    text = (out / "summary.md").read_text()
+    for suite in SUITES:
+        assert f"## {suite.title}" in text
+
+
+def test_unknown_suite_is_a_usage_error(capsys):
+    assert main(["bench", "-k", "no-such-suite", "--out", "unused"]) == 2
+    assert "no suite matches" in capsys.readouterr().err
+    assert [s.name for s in select_suites(SUITES, "loss,shard")] == ["loss_gradient", "sharded"]
+
+
+# --- the harness: a wrong answer or a size that does not fit shows in the results ---------------
+
+
+def _case(*contenders: Contender, skipped: dict[str, str] | None = None) -> Case:
+    return Case("n=4", "toy", 4, lambda: list(contenders), "float64", {"n": 4}, skipped or {})
+
+
+def test_a_contender_with_a_wrong_answer_is_flagged_not_timed_as_a_win():
+    x = np.arange(1.0, 5.0)
+    row = run_case(_case(Contender("reference", lambda x: 2 * x, (x,), jit=False),
+                         Contender("off by a factor 2", lambda x: 4 * x, (x,), jit=False),
+                         Contender("right, compiled", lambda x: x + x, (x,))),
+                   "reference", repeats=3)
+    by = {c["name"]: c for c in row["contenders"]}
+    assert by["reference"]["matches"] and by["right, compiled"]["matches"]
+    assert by["off by a factor 2"]["matches"] is False
+    assert by["off by a factor 2"]["max_rel_error"] == pytest.approx(1.0)
+    assert by["right, compiled"]["compile_s"] > 0 and by["reference"]["compile_s"] is None
+
+
+def test_skipped_and_failing_contenders_are_reported_with_their_reason():
+    x = np.ones(3)
+
+    def broken(x):
+        raise MemoryError("pretend the dense Jacobian does not fit")
+
+    row = run_case(_case(Contender("reference", lambda x: x, (x,), jit=False),
+                         Contender("broken", broken, (x,), jit=False),
+                         skipped={"dense": "n × n needs 1 TiB"}), "reference", repeats=3)
+    by = {c["name"]: c for c in row["contenders"]}
+    assert by["dense"] == {"name": "dense", "status": "skipped", "reason": "n × n needs 1 TiB"}
+    assert by["broken"]["status"] == "error" and "MemoryError" in by["broken"]["reason"]
+    suite = {"title": "toy", "description": "", "baseline": "reference", "devices": ["cpu"],
+             "cases": [row]}
+    results = {"quick": True, "created": "now", "command": "c", "seconds": 0.0, "suites": [suite],
+               "machine": {"cpu": "x", "usable_cores": 1, "cpu_count": 1, "load_average": [0.0],
+                           "platform": "p", "python": "3", "numpy": "2", "blas": "b", "jax": "j",
+                           "jaxlib": "j", "jax_backend": "cpu", "jax_devices": ["cpu"],
+                           "thread_settings": {}}}
+    text = summary_markdown(results)
+    assert "Where references stop: `dense` from n=4 (n × n needs 1 TiB)" in text
+    assert "| n=4 |" in text and "error" in text
+
+
+# --- loss_gradient's fast paths -------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("dtype", ["float64", "float32"])
+def test_numpy_loss_gradient_in_row_blocks_equals_autodiff(monkeypatch, dtype):
+    """Blocks of 3 rows over N = 10 (a ragged last block): the same gradient as jax.grad."""
+    rng = np.random.default_rng(5)
+    w, X, y = rng.standard_normal(4), rng.standard_normal((10, 4)), rng.standard_normal(10)
+    w, X, y, b = w.astype(dtype), X.astype(dtype), y.astype(dtype), np.asarray(0.3, dtype)
+    monkeypatch.setattr(nn, "_BLOCK_ELEMENTS", 3 * 4)  # 3 rows of 4
+    blocks = []
+    sums = nn._masked_error_sums
+    monkeypatch.setattr(nn, "_masked_error_sums",
+                        lambda xp, w, b, X, y, fused: blocks.append(X.shape) or sums(xp, w, b, X, y, fused=fused))
+    gw, gb = nn.loss_gradient(w, b, X, y)
+    assert blocks == [(3, 4), (3, 4), (3, 4), (1, 4)]
+    rw, rb = gradient(nn.loss, w, b, X, y, argnums=(0, 1), precision="as-is")
+    assert isinstance(gw, np.ndarray) and gw.dtype == np.dtype(dtype) and gw.shape == (4,)
+    assert np.asarray(gb).dtype == np.dtype(dtype) and np.shape(gb) == ()
+    rtol = 1e-12 if dtype == "float64" else 1e-5
+    np.testing.assert_allclose(gw, rw, rtol=rtol, atol=rtol)
+    np.testing.assert_allclose(gb, rb, rtol=rtol, atol=rtol)
+
+
+_SHARDED = textwrap.dedent("""
+    import json
+    import jax, numpy as np
+    from jax.sharding import NamedSharding, PartitionSpec as P
+    from analytic import neuron as nn
+
+    with jax.enable_x64(True):
+        rng = np.random.default_rng(0)
+        w, b = rng.standard_normal(5), np.asarray(0.2)
+        X, y = rng.standard_normal((64, 5)), rng.standard_normal(64)
+        mesh = jax.make_mesh((8,), ("rows",))
+        rows, rep = NamedSharding(mesh, P("rows")), NamedSharding(mesh, P())
+        args = (jax.device_put(w, rep), jax.device_put(b, rep), jax.device_put(X, rows),
+                jax.device_put(y, rows))
+        closed = jax.jit(nn.loss_gradient)(*args)
+        auto = jax.jit(jax.grad(nn.loss, argnums=(0, 1)))(*args)
+        print(json.dumps({
+            "devices": len(jax.devices()),
+            "X_shards": len(args[2].sharding.device_set),
+            "rows_per_shard": args[2].addressable_shards[0].data.shape[0],
+            "err_w": float(np.max(np.abs(np.asarray(closed[0]) - np.asarray(auto[0])))),
+            "err_b": float(abs(np.asarray(closed[1]) - np.asarray(auto[1]))),
+            "scale": float(np.max(np.abs(np.asarray(auto[0])))),
+        }))
+""")
+
+
+def test_jax_loss_gradient_with_X_sharded_over_8_devices_equals_jax_grad():
+    env = {**os.environ, "XLA_FLAGS": "--xla_force_host_platform_device_count=8",
+           "JAX_PLATFORMS": "cpu"}
+    proc = subprocess.run([sys.executable, "-c", _SHARDED], env=env, capture_output=True,
+                          text=True, check=False, cwd=Path(__file__).resolve().parents[1])
+    assert proc.returncode == 0, proc.stderr
+    r = json.loads(proc.stdout.strip().splitlines()[-1])
+    assert r["devices"] == 8 and r["X_shards"] == 8 and r["rows_per_shard"] == 8
+    assert r["err_w"] <= 1e-12 * r["scale"] and r["err_b"] <= 1e-12
