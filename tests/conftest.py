@@ -2,6 +2,7 @@
 
 * NumPy floating-point errors raise (a NaN or overflow in a closed form is a bug, not a warning).
 * JAX's 64-bit mode is never flipped globally: references use the scoped ``reference.autodiff.x64``.
+* Hypothesis is derandomized (the ``chainrule`` profile), so every run tries the same examples.
 * ``catalog_results`` verifies every catalog rule once per session (float64), for the catalog tests and
   the README table test alike.
 """
@@ -10,8 +11,13 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+from hypothesis import settings
 
 np.seterr(all="raise", under="ignore")
+
+# Hypothesis runs derandomized: the same examples on every machine, so CI cannot flake on a rare draw.
+settings.register_profile("chainrule", derandomize=True, database=None, deadline=None)
+settings.load_profile("chainrule")
 
 
 @pytest.fixture(scope="session")
