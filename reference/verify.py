@@ -18,7 +18,6 @@ from __future__ import annotations
 
 import fnmatch
 import functools
-import inspect
 import time
 import zlib
 from collections.abc import Callable, Iterable, Mapping
@@ -144,16 +143,9 @@ WITNESSES = {
 _FAST_COMPILE = {"xla_backend_optimization_level": 0}
 
 
-def _accepted(fn: Callable[..., Any], params: Mapping[str, Any]) -> dict[str, Any]:
-    """The subset of ``params`` that ``fn`` takes as keywords (a primal need not take ``eta``)."""
-    names = inspect.signature(fn).parameters
-    return {k: v for k, v in params.items() if k in names}
-
-
 @functools.cache
 def _batched(rule: Rule) -> Callable[..., Any]:
-    primal = functools.partial(rule.primal, **_accepted(rule.primal, rule.params))
-    derivative = functools.partial(rule.derivative, **_accepted(rule.derivative, rule.params))
+    primal, derivative = rule.bound_primal, rule.bound_derivative
     k = rule.argnum
 
     def reference(J: Any, args: tuple[Any, ...]) -> Any:

@@ -167,52 +167,8 @@ def test_m7_entries_land_at_row_i_column_j():
 # --- backends and dtypes ------------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize("dtype", [np.float32, np.float64])
-def test_numpy_in_numpy_out_dtype_kept(dtype):
-    v = np.array([1.5, -0.5], dtype=dtype)
-    A, x = np.ones((2, 3), dtype=dtype), np.array([0.1, 0.2, 0.3], dtype=dtype)
-    outs = {
-        "fg": (ja.fg(v), (2,)),
-        "jac_fg_v": (ja.jac_fg_v(v), (2, 2)),
-        "jac_fg_v_denominator": (ja.jac_fg_v_denominator(v), (2, 2)),
-        "jac_fg_vector_x": (ja.jac_fg_vector_x(v), (2, 2)),
-        "grad_two_x_plus_y8_vec_v": (ja.grad_two_x_plus_y8_vec_v(v), (2,)),
-        "grad_two_x_plus_y8_y": (ja.grad_two_x_plus_y8_y(v[0], v[1]), ()),
-        "two_x_plus_y8": (ja.two_x_plus_y8(v[0], v[1]), ()),
-        "sin_of_linear": (ja.sin_of_linear(A, x), (2,)),
-        "jac_sin_of_linear_x": (ja.jac_sin_of_linear_x(A, x), (2, 3)),
-        "jac_sin_of_linear_x scalar": (ja.jac_sin_of_linear_x(A[0, 0], x[0]), ()),
-        "jac_sin_of_linear_x_from_partials": (ja.jac_sin_of_linear_x_from_partials(A, x), (2, 3)),
-        "jac_hadamard_w_from_partials": (ja.jac_hadamard_w_from_partials(x, x), (3, 3)),
-    }
-    for name, (out, shape) in outs.items():
-        assert isinstance(out, np.ndarray), name
-        assert out.dtype == dtype and out.shape == shape, (name, out.dtype, out.shape)
 
 
-def test_under_jit_equals_numpy():
-    rng = np.random.default_rng(2)
-    v, A, x = rng.standard_normal(2), rng.standard_normal((3, 4)), rng.standard_normal(4)
-    w = rng.standard_normal(4)
-
-    def everything(v, A, x, w):
-        return (
-            ja.grad_two_x_plus_y8_vec_v(v),
-            ja.jac_fg_v(v),
-            ja.jac_fg_v_denominator(v),
-            ja.jac_fg_vector_x(v),
-            ja.jac_sin_of_linear_x(A, x),
-            ja.jac_sin_of_linear_x_from_partials(A, x),
-            todense(ja.jac_identity_x(x)),
-            ja.jac_hadamard_w_from_partials(w, x),
-        )
-
-    with x64():
-        got = jax.jit(everything)(*(jnp.asarray(a) for a in (v, A, x, w)))
-    want = everything(v, A, x, w)
-    for g, e in zip(got, want, strict=True):
-        assert isinstance(g, jax.Array) and g.dtype == jnp.float64
-        np.testing.assert_allclose(np.asarray(g), e, rtol=1e-14, atol=1e-15)
 
 
 # --- bad input ------------------------------------------------------------------------------------

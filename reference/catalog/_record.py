@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import inspect
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
@@ -29,6 +30,12 @@ TOPICS = (
 )
 
 ORIGINS = ("paper", "extension", "implied", "assumed", "tutorial")
+
+
+def _accepted(fn: Callable[..., Any], params: Mapping[str, Any]) -> dict[str, Any]:
+    """The subset of ``params`` that ``fn`` takes as keywords."""
+    names = inspect.signature(fn).parameters
+    return {k: v for k, v in params.items() if k in names}
 
 
 @dataclass(frozen=True)
@@ -140,6 +147,24 @@ class Rule:
                     problems.append(str(exc))
         if problems:
             raise ValueError(f"catalog record {self.name!r} is malformed: " + "; ".join(problems))
+
+    @property
+    def bound_primal(self) -> Callable[..., Any]:
+        """``primal`` with the ``params`` it takes bound (a primal need not take ``eta``, say).
+
+        For ``hvp`` and ``jvp`` rules it takes every argument but the last (the tangent).
+        """
+        return functools.partial(self.primal, **_accepted(self.primal, self.params))
+
+    @property
+    def bound_derivative(self) -> Callable[..., Any]:
+        """``derivative`` with the ``params`` it takes bound; it takes every argument."""
+        return functools.partial(self.derivative, **_accepted(self.derivative, self.params))
+
+    @property
+    def primal_args(self) -> slice:
+        """Which of ``args`` the primal takes: all, or all but the tangent for ``hvp``/``jvp`` rules."""
+        return slice(0, len(self.args) - 1) if self.reference in ("hvp", "jvp") else slice(0, len(self.args))
 
     @property
     def argnum(self) -> int:
