@@ -293,10 +293,6 @@ def test_bad_shapes_are_named(fn, args, text):
 # --- backends -------------------------------------------------------------------------------------------
 
 
-
-
-
-
 # --- the catalog's `uses`: every listed combinator really is what the derivative goes through ------------
 
 

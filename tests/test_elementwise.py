@@ -155,12 +155,6 @@ def test_the_catalog_keeps_maximum_draws_away_from_ties():
 # --- backends ----------------------------------------------------------------------------------------
 
 
-
-
-
-
-
-
 # --- free shapes (Hypothesis): closed form = jax.jacfwd, ties included --------------------------------
 
 _DIVISOR = st.floats(0.1, 100.0) | st.floats(-100.0, -0.1)

@@ -98,12 +98,6 @@ def test_jac_mul_scalar_z_returns_a_copy_of_x():
 # --- backends ----------------------------------------------------------------------------------------
 
 
-
-
-
-
-
-
 # --- free shapes (Hypothesis): closed form = jax.jacfwd -----------------------------------------------
 
 _NONZERO = st.floats(0.1, 100.0) | st.floats(-100.0, -0.1)

@@ -120,8 +120,6 @@ def test_hvps_at_n_20000_match_jvp_of_grad():
 # --- backends and bad input ---------------------------------------------------------------------------------
 
 
-
-
 @pytest.mark.parametrize(
     ("call", "exc", "text"),
     [

@@ -117,8 +117,6 @@ def _all_lossfn_outputs(z, y, Z, Y, w, X, yb):
             lf.grad_logistic_loss_w(w, w[0], X, yb))
 
 
-
-
 def test_cross_entropy_gradient_matches_autodiff_for_soft_targets():
     z, y = np.array([0.3, -1.2, 2.0]), np.array([0.2, 0.5, 0.3])
     np.testing.assert_allclose(lf.grad_softmax_cross_entropy_z(z, y), gradient(lf.softmax_cross_entropy, z, y),

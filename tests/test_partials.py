@@ -45,10 +45,6 @@ def test_jax_agrees_at_the_paper_point():
 SCALAR_PARTIALS = [pa.grad_product_x, pa.grad_product_y, pa.grad_three_x2y_x, pa.grad_three_x2y_y]
 
 
-
-
-
-
 # --- bad input ------------------------------------------------------------------------------------
 
 

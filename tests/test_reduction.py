@@ -114,15 +114,6 @@ def test_sum_w_plus_x_gradient_is_linear_in_memory_at_a_million():
 # --- backends ----------------------------------------------------------------------------------------
 
 
-
-
-_SIZES = {"m": 3, "n": 4}
-
-
-
-
-
-
 # --- free shapes (Hypothesis): closed form = jax.grad ---------------------------------------------------
 
 _ENTRY = st.floats(-10.0, 10.0, allow_subnormal=False)

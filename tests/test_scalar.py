@@ -83,13 +83,9 @@ def test_jax_agrees_at_a_point(derivative, primal, kwargs, x):
 # --- backends and dtypes ------------------------------------------------------------------------------
 
 
-
-
 def test_python_float_in_gives_float64_scalar():
     out = sc.grad_log_of_square_x(2.0)
     assert isinstance(out, np.ndarray) and out.dtype == np.float64 and float(out) == 1.0
-
-
 
 
 # --- bad input ------------------------------------------------------------------------------------
