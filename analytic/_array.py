@@ -33,6 +33,7 @@ __all__ = [
     "require_same_length",
     "require_same_shape",
     "require_shape",
+    "same_length_vectors",
 ]
 
 
@@ -188,3 +189,20 @@ def require_positive(name: str, x: Any, rule: str) -> None:
                 f"{name}: {rule} is defined only where {name} > 0, but {name}[{int(bad[0])}] = "
                 f"{flat[bad[0]]!r} (flat index; {bad.size} such entries); pass positive values"
             )
+
+
+def same_length_vectors(**named: Any) -> tuple[Any, list[Any]]:
+    """Resolve the namespace of real vectors that must share one length (element-wise rules, ``w·x``).
+
+    >>> import numpy as np
+    >>> xp, (w, x) = same_length_vectors(w=np.ones(2), x=np.ones(2))
+    >>> same_length_vectors(w=np.ones(2), x=np.ones(3))  # doctest: +ELLIPSIS
+    Traceback (most recent call last):
+    ...
+    ValueError: element-wise rule needs arguments of one shape (m = n = |y|), got w (2,), x (3,); ...
+    """
+    xp, arrays = inputs(**named)
+    for name, a in zip(named, arrays, strict=True):
+        require_ndim(name, a, 1, f"a vector {name} ∈ Rⁿ")
+    require_same_shape(**dict(zip(named, arrays, strict=True)))
+    return xp, arrays

@@ -33,7 +33,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from ._array import inputs, require_ndim, require_nonzero, require_same_shape, require_shape
+from ._array import inputs, require_ndim, require_nonzero, require_same_shape, require_shape, same_length_vectors
 from .structured import Diagonal, ScaledIdentity, identity_like
 
 __all__ = [
@@ -70,11 +70,8 @@ Array = Any
 
 
 def _pair(w: Array, x: Array) -> tuple[Any, Array, Array]:
-    """Validate the operands of an element-wise binary operator: two real vectors of one length."""
-    xp, (w, x) = inputs(w=w, x=x)
-    require_ndim("w", w, 1, "a vector w ∈ Rⁿ")
-    require_ndim("x", x, 1, "a vector x ∈ Rⁿ")
-    require_same_shape(w=w, x=x)
+    """Validate two real vectors w, x ∈ Rⁿ of one length."""
+    xp, (w, x) = same_length_vectors(w=w, x=x)
     return xp, w, x
 
 

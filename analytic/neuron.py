@@ -24,7 +24,7 @@ from typing import Any
 
 import array_api_compat
 
-from ._array import inputs, require_ndim, require_same_length, require_same_shape
+from ._array import inputs, require_ndim, require_same_length, require_same_shape, same_length_vectors
 from .structured import Diagonal
 
 __all__ = [
@@ -51,10 +51,8 @@ Array = Any
 
 
 def _vectors(w: Array, x: Array) -> tuple[Any, Array, Array]:
-    xp, (w, x) = inputs(w=w, x=x)
-    require_ndim("w", w, 1, "a vector w ∈ Rⁿ")
-    require_ndim("x", x, 1, "a vector x ∈ Rⁿ")
-    require_same_shape(w=w, x=x)
+    """Validate two real vectors w, x ∈ Rⁿ of one length."""
+    xp, (w, x) = same_length_vectors(w=w, x=x)
     return xp, w, x
 
 

@@ -34,7 +34,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from ._array import inputs, require_ndim, require_same_length, require_same_shape
+from ._array import inputs, require_ndim, require_same_length, same_length_vectors
 from .structured import Diagonal, identity_like
 
 __all__ = [
@@ -84,10 +84,8 @@ def _expand(x: Array, z: Array) -> tuple[Any, Array, Array]:
 
 
 def _pair(w: Array, x: Array) -> tuple[Any, Array, Array]:
-    xp, (w, x) = inputs(w=w, x=x)
-    require_ndim("w", w, 1, "a vector w ∈ Rⁿ")
-    require_ndim("x", x, 1, "a vector x ∈ Rⁿ")
-    require_same_shape(w=w, x=x)
+    """Validate two real vectors w, x ∈ Rⁿ of one length."""
+    xp, (w, x) = same_length_vectors(w=w, x=x)
     return xp, w, x
 
 
