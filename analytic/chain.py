@@ -905,7 +905,7 @@ def t1_q(x: Array, y: Array) -> Array:
 
 
 def t1_g_of_pq(p: Array, q: Array) -> Array:
-    r"""RULES T-1's output as a function of its intermediates: ``g(p, q) = p² − q³``."""
+    r"""RULES T-1's output as a function of its intermediates: ``g(p, q) = p² − q³``. Shapes: p, q ``()`` → ``()``."""
     _, (p, q) = _scalars(p=p, q=q)
     return p**2 - q**3
 
@@ -1030,7 +1030,7 @@ def t2_q(x: Array, y: Array) -> Array:
 
 
 def t2_g_of_pq(p: Array, q: Array) -> Array:
-    r"""RULES T-2's output as a function of its intermediates: ``g(p, q) = p²·q``."""
+    r"""RULES T-2's output as a function of its intermediates: ``g(p, q) = p²·q``. Shapes: p, q ``()`` → ``()``."""
     _, (p, q) = _scalars(p=p, q=q)
     return p**2 * q
 

@@ -141,7 +141,10 @@ def grad_loss_b(w: Array, b: Array, X: Array, y: Array) -> Array:
 
 
 def least_squares(w: Array, b: Array, X: Array, y: Array) -> Array:
-    r"""Primal of the L-3 corollary (extension): ``(1/N) Σ_i (y_i − (w·x_i + b))²``, no ReLU."""
+    r"""Primal of the L-3 corollary (extension): ``(1/N) Σ_i (y_i − (w·x_i + b))²``, no ReLU.
+
+    Shapes as :func:`grad_loss_w` → ``()``.
+    """
     xp, w, b, X, y = _data(w, b, X, y)
     v = y - (X @ w + b)
     return xp.mean(v * v)
@@ -211,7 +214,10 @@ def _fold(w_hat: Array, X: Array, y: Array) -> tuple[Any, Array, Array, Array]:
 
 
 def loss_folded(w_hat: Array, X: Array, y: Array) -> Array:
-    r"""Primal of RULES L-7: ``C(ŵ) = (1/N) Σ_i (y_i − max(0, ŵ·x̂_i))²`` with ``ŵ = [wᵀ, b]ᵀ``, ``x̂_i = [x_iᵀ, 1]``."""
+    r"""Primal of RULES L-7: ``C(ŵ) = (1/N) Σ_i (y_i − max(0, ŵ·x̂_i))²`` with ``ŵ = [wᵀ, b]ᵀ``, ``x̂_i = [x_iᵀ, 1]``.
+
+    Shapes: w_hat ``(n + 1,)``, X ``(N, n)``, y ``(N,)`` → ``()``.
+    """
     xp, w_hat, X_hat, y = _fold(w_hat, X, y)
     z = X_hat @ w_hat
     v = y - xp.where(z > 0, z, xp.zeros_like(z))

@@ -244,7 +244,10 @@ def grad_square_minus_multiple_x(x: Array, c: float = 3.0) -> Array:
 
 
 def square_times_self(x: Array) -> Array:
-    r"""Primal of RULES S-6: ``f g`` with ``f = x²``, ``g = x``: the paper's ``x²x``, not simplified to x³."""
+    r"""Primal of RULES S-6: ``f g`` with ``f = x²``, ``g = x``: the paper's ``x²x``, not simplified to x³.
+
+    ``()`` → ``()``.
+    """
     xp, x = _scalar(x)
     return xp.asarray((x * x) * x)
 
@@ -269,7 +272,10 @@ def grad_square_times_self_x(x: Array) -> Array:
 
 
 def log_of_square(x: Array) -> Array:
-    r"""Primal of RULES S-7: ``f(g(x)) = ln(x²)`` with ``u = g(x) = x²``, ``f(u) = ln u``. Needs ``x ≠ 0``."""
+    r"""Primal of RULES S-7: ``f(g(x)) = ln(x²)`` with ``u = g(x) = x²``, ``f(u) = ln u``. Needs ``x ≠ 0``.
+
+    ``()`` → ``()``.
+    """
     xp, x = _scalar(x)
     require_nonzero("x", x, "ln(x²)")
     return xp.asarray(xp.log(x * x))
