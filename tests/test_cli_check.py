@@ -137,8 +137,7 @@ def test_plot_writes_a_png(capsys, tmp_path):
 
 def test_the_console_script_exits_with_the_status():
     exe = pathlib.Path(sys.executable).with_name("chainrule")
-    if not exe.exists():
-        pytest.skip("the chainrule console script is not installed next to this interpreter")
+    assert exe.exists(), "the chainrule console script is missing: install the package (pip install '.[test]')"
     run_ = subprocess.run([str(exe), "check", _ex("sum_of_squares"), _ex("grad_sum_of_squares_half"),
                            "--shape", "x=3", *TRIALS], capture_output=True, text=True, timeout=300)
     assert run_.returncode == 1, run_.stderr
