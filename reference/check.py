@@ -81,8 +81,22 @@ third of the entries are set exactly to a kink point (``kink_points=(0.0,)``), a
 (``jax.jvp`` at ``x ± h·e_j``, ``h = √ε·max(1, |x_j|)``): with ``kinks="between"`` (default) a claimed
 value between the left and right slopes is accepted and the report names the convention it follows;
 ``kinks="jax"`` requires JAX's value. An edge trial where JAX's derivative is not finite, or where
-its two witnesses disagree, is dropped. Conventions at the tie or kink (``relu`` at 0, ``abs`` at 0,
-``clip`` at a bound, ``maximum`` at a tie):
+its two witnesses disagree, is dropped.
+
+**Ties.** Entry by entry, ``1`` lies between the slopes ``0`` and ``1`` of both ``∂max(x, y)/∂x`` and
+``∂max(x, y)/∂y`` at ``x = y``, yet moving ``x`` and ``y`` together changes ``max(x, y)`` at rate 1, so
+the two partials must add up to 1. Where two differentiated arguments of one shape tie
+(``x_j = y_j``, tuple ``argnums``; pytree leaves too) and the candidate differs from JAX at ``j``, JAX
+also computes the one-sided derivatives along the tie direction ``t = (e_j, e_j)`` (``jax.jvp`` of
+``s ↦ f(x + s·e_j, y + s·e_j)`` at ``s = ±h``), and ``∂f/∂x_j + ∂f/∂y_j`` must lie between them, per
+output entry (for a VJP, of ``ctᵀf``): JAX's ``(½, ½)``, ``(1, 0)`` and ``(0, 1)`` pass, ``(1, 1)`` is
+*wrong at a tie*. Limits: ties are checked pairwise (a three-way tie as its pairs), only between equal
+positions of two arguments of one shape (not ``x_i = x_j`` inside one argument, as in ``max(x)``), and
+not at a tie on a kink point (``x_j = y_j = 0``), where each argument may sit on a kink of its own and
+follow its own convention (``|x| − |y|``: ``(1, 1)`` is a valid generalized gradient there).
+
+Conventions at the tie or kink (``relu`` at 0, ``abs`` at 0, ``clip`` at a bound, ``maximum`` at a
+tie):
 
 =========================  ==============================  ===============================
 function at the point      JAX                             torch
@@ -101,11 +115,14 @@ The project's own convention (DESIGN.md) is the paper's: ``d/dz max(0, z) = 0`` 
 (transposed / denominator layout, flattened, a batch sum missing, broadcasts but differs),
 non-finite values, a derivative missing for an argument (zero where JAX is not), transposed, a
 constant factor (sign flip, 2, 1/2, N, 1/N) or a factor that varies with the inputs, wrong at or
-only near a kink, holds only for symmetric matrices, holds only when dimensions coincide, one or a
-few wrong entries, a dropped term (a rank-one or diagonal difference), close but not exact, a
-candidate that raises, mutates its inputs or is nondeterministic. It lists the worst entries with
-their indices, candidate and JAX labelled, the shapes, dtype, seed and trial, and a one-line call
-that reproduces it; ``report.inputs`` holds that trial's arguments.
+only near a kink, wrong at a tie, holds only for symmetric matrices, holds only when dimensions
+coincide, one or a few wrong entries, a dropped term (a rank-one or diagonal difference), close but
+not exact, a candidate that raises, mutates its inputs or is nondeterministic. It lists the worst entries with
+their indices (only entries outside the tolerance), candidate and JAX labelled, the shapes, dtype,
+seed and trial, and a one-line call that reproduces it; ``report.inputs`` holds that trial's
+arguments. A wrong shape or structure fails every trial (no error is measured: ``n/a`` in the text,
+``null`` in JSON); a candidate that raises, mutates its input or is nondeterministic stops the check
+at that trial (``report.stopped``).
 
 **More witnesses.** ``witness="fd"`` adds central finite differences (``h = ε^(1/3)·max(1, |x_j|)``,
 in float64) and ``witness="complex-step"`` the complex step (``Im f(x + i·h·e_j)/h``, ``h = 1e−20``;
@@ -230,7 +247,7 @@ def check_jacobian(f: Callable[..., Any], jac: Callable[..., Any], *args: Any,
     >>> import numpy as np
     >>> W = np.zeros((3, 2))
     >>> check_jacobian(lambda x, W: W @ x, lambda x, W: W.T, np.zeros(2), W, trials=5).diagnosis
-    'transposed (denominator layout): claimed (2, 3) is the transpose of the expected (3, 2)'
+    "transposed (denominator layout): claimed (2, 3) is the transpose of JAX's (3, 2)"
     """
     return _check("jacobian", f, jac, args, argnums, options)
 
@@ -957,7 +974,7 @@ def _near_kink(P: _Problem, block: _Block, leaves: list[np.ndarray], extra: dict
 def _accept_kinks(P: _Problem, bi: int, part: np.ndarray, L: np.ndarray, R: np.ndarray,
                   claimed: list[np.ndarray], ref: list[np.ndarray], ok: np.ndarray,
                   kink_info: dict[tuple[int, int], tuple[np.ndarray, np.ndarray]],
-                  conventions: dict[tuple[str, str], int]) -> bool:
+                  conventions: dict[tuple[int, int], list[tuple[str, str]]]) -> bool:
     """Accept failing trials ``part`` of block ``bi`` whose mismatches all sit at kinks, between JAX's
     one-sided derivatives ``L``, ``R`` (``kinks="between"``). True when every trial was accepted."""
     tol = P.tol
@@ -976,9 +993,9 @@ def _accept_kinks(P: _Problem, bi: int, part: np.ndarray, L: np.ndarray, R: np.n
         if np.all(accepted & np.isfinite(c)) and (at_kink & ~good).any():
             ok[bi, t] = True
             sel = at_kink & ~good
-            for c_, r_, L_, R_ in zip(c[sel], r[sel], L[n][sel], R[n][sel], strict=True):
-                key = (_classify(c_, L_, R_, tk), _classify(r_, L_, R_, tk))
-                conventions[key] = conventions.get(key, 0) + 1
+            conventions[(bi, int(t))] = [(_classify(c_, L_, R_, tk), _classify(r_, L_, R_, tk))
+                                         for c_, r_, L_, R_ in zip(c[sel], r[sel], L[n][sel], R[n][sel],
+                                                                   strict=True)]
         else:
             all_ok = False
     return all_ok
@@ -992,6 +1009,142 @@ def _classify(c: float, L: float, R: float, tol: float) -> str:
     if abs(c - (L + R) / 2) <= tol:
         return "midpoint"
     return "a value between the slopes"
+
+
+def _tie_pairs(P: _Problem, blocks: list[_Block]) -> list[tuple[int, int]]:
+    """Pairs of dense blocks of one output whose inputs are two differentiated leaves of one shape: at a
+    tie between them (equal values at an index), their two partials move together."""
+    if P.kind not in ("gradient", "jacobian", "vjp") or not P.dense:
+        return []
+    pairs = []
+    for ia, a in enumerate(blocks):
+        for ib in range(ia + 1, len(blocks)):
+            b = blocks[ib]
+            if (a.product or b.product or a.in_leaf is None or b.in_leaf is None or a.in_leaf == b.in_leaf
+                    or a.out_leaf != b.out_leaf or tuple(a.in_shape) != tuple(b.in_shape)):
+                continue
+            pairs.append((ia, ib))
+    return pairs
+
+
+def _tie_directional(P: _Problem, A: _Block, B: _Block) -> Callable[..., Any]:
+    """``fn(leaves, extra, e) -> (D−, D+)``, batched: JAX's derivative of ``s ↦ f(x + s·e, y + s·e)`` at
+    ``s = −h`` and ``s = +h`` (``x``, ``y`` the inputs of ``A`` and ``B``, ``e`` one-hot at the tied
+    index, ``h = √ε·max(1, |x_j|)``): the one-sided directional derivatives along the tie direction,
+    flattened over the output (a scalar for a gradient, ``ctᵀ·(…)`` for a VJP)."""
+    la, lb = A.in_leaf, B.in_leaf
+
+    def one(lv: Any, ex: Any, e: Any, sign: float) -> Any:
+        up = _up(P, lv)
+        xa, xb = up[la], up[lb]
+        e = e.astype(xa.dtype)
+        h = jnp.sqrt(jnp.finfo(xa.dtype).eps) * jnp.maximum(1.0, jnp.sum(jnp.abs(xa) * e))
+
+        def g(s: Any) -> Any:
+            ls = list(up)
+            ls[la], ls[lb] = xa + s * e, xb + s * e
+            return jax.tree_util.tree_leaves(P.f(*_args(P, ls)))
+
+        outs = jax.jvp(g, (sign * h,), (jnp.ones((), xa.dtype),))[1]
+        if P.kind == "gradient":
+            return jnp.reshape(outs[0], (-1,))
+        if P.kind == "vjp":
+            return jnp.reshape(sum(jnp.sum(o * c.astype(o.dtype)) for o, c in zip(outs, ex["ct"], strict=True)),
+                               (-1,))
+        return jnp.reshape(outs[A.out_leaf], (-1,))
+
+    return jax.jit(jax.vmap(lambda lv, ex, e: (one(lv, ex, e, -1.0), one(lv, ex, e, 1.0))))
+
+
+def _check_ties(P: _Problem, blocks: list[_Block], leaves: list[np.ndarray], extra: dict[str, Any],
+                claimed: list[np.ndarray], ref: list[np.ndarray], ok: np.ndarray,
+                accepted: dict[tuple[int, int], list[tuple[str, str]]]) -> tuple[dict[tuple[int, int], str], int]:
+    """At a tie ``x_j = y_j`` of two differentiated arguments of one shape, each claimed partial was
+    accepted on its own between its one-sided slopes; together they must also lie between JAX's
+    one-sided derivatives along the tie direction ``t = (e_j, e_j)``: ``D− ≤ ∂f/∂x_j + ∂f/∂y_j ≤ D+``
+    (for ``maximum(x, y)``: ``1 ≤ sum ≤ 1``, so ``(½, ½)``, ``(1, 0)``, ``(0, 1)`` pass and ``(1, 1)``
+    fails). Checked on the trials accepted at a kink, at the tied entries where the candidate differs
+    from JAX, and only at ties away from the kink points: where both arguments also sit on a kink of
+    their own (``|x| − |y|`` at ``x = y = 0``) each partial may follow its own convention (the claim is
+    still a generalized gradient), so the sum rule is not required there. Marks failing trials in
+    ``ok`` (both blocks) and returns ``{(block, trial): diagnosis}`` and the number of tied entries
+    checked."""
+    tol = P.tol
+    info: dict[tuple[int, int], str] = {}
+    checked = 0
+    for ia, ib in _tie_pairs(P, blocks):
+        A, B = blocks[ia], blocks[ib]
+        trials = sorted({t for (bi, t) in accepted if bi in (ia, ib) and ok[ia, t] and ok[ib, t]})
+        items: list[tuple[int, int]] = []
+        for t in trials:
+            xa, xb = leaves[A.in_leaf][t].reshape(-1), leaves[B.in_leaf][t].reshape(-1)
+            tied = np.flatnonzero((xa == xb) & ~np.isin(xa, np.asarray(P.opts["kink_points"], xa.dtype)))
+            if not tied.size:
+                continue
+            m = max(1, math.prod(A.out_shape))
+            ca, ra = (a[t].astype(np.float64).reshape(m, -1) for a in (claimed[ia], ref[ia]))
+            cb, rb = (a[t].astype(np.float64).reshape(m, -1) for a in (claimed[ib], ref[ib]))
+            tb = tol.atol + tol.rtol * max(float(np.max(np.abs(ra), initial=0.0)),
+                                           float(np.max(np.abs(rb), initial=0.0)))
+            differs = ((np.abs(ca - ra) > tb) | (np.abs(cb - rb) > tb))[:, tied].any(axis=0)
+            items.extend((t, int(j)) for j in tied[differs])
+        if not items:
+            continue
+        checked += len(items)
+        fn = _cached(P, ("tie", A.in_leaf, B.in_leaf, A.out_leaf), lambda A=A, B=B: _tie_directional(P, A, B))
+        n_in = max(1, math.prod(A.in_shape))
+        size = 1 << max(3, (len(items) - 1).bit_length())  # padded to a power of two: few compilations
+        idx = [items[min(k, len(items) - 1)] for k in range(size)]
+        ts = np.asarray([t for t, _ in idx])
+        E = np.zeros((size, n_in))
+        E[np.arange(size), [j for _, j in idx]] = 1.0
+        try:
+            Dm, Dp = (np.asarray(a, np.float64) for a in fn(
+                [jnp.asarray(a[ts]) for a in leaves], {k: [jnp.asarray(a[ts]) for a in v] for k, v in extra.items()},
+                jnp.asarray(E.reshape((size, *A.in_shape)))))
+        except Exception:  # f not differentiable along the tie: no tie information
+            continue
+        for k, (t, j) in enumerate(items):
+            if not (ok[ia, t] and ok[ib, t]):
+                continue  # this trial already failed at an earlier tie
+            m = max(1, math.prod(A.out_shape))
+            ca, ra = (a[t].astype(np.float64).reshape(m, -1)[:, j] for a in (claimed[ia], ref[ia]))
+            cb, rb = (a[t].astype(np.float64).reshape(m, -1)[:, j] for a in (claimed[ib], ref[ib]))
+            scale = max(float(np.max(np.abs(ref[ia][t]), initial=0.0)), float(np.max(np.abs(ref[ib][t]), initial=0.0)))
+            tk = 2 * (tol.atol + tol.rtol * scale) + (1e-6 if P.tol_key == "float64" else 1e-3) * max(scale, 1.0)
+            lo, hi = np.minimum(Dm[k], Dp[k]), np.maximum(Dm[k], Dp[k])
+            total = ca + cb
+            bad = (total < lo - tk) | (total > hi + tk) | ~np.isfinite(total)
+            if not bad.any():
+                continue
+            o = int(np.flatnonzero(bad)[0])
+            ok[ia, t] = ok[ib, t] = False
+            info[(ia, t)] = info[(ib, t)] = _tie_message(P, A, B, o, j, t, ca[o], cb[o], ra[o], rb[o],
+                                                         float(lo[o]), float(hi[o]))
+    return info, checked
+
+
+def _tie_message(P: _Problem, A: _Block, B: _Block, o: int, j: int, t: int, ca: float, cb: float,
+                 ra: float, rb: float, lo: float, hi: float) -> str:
+    """The diagnosis of partials that do not add up at a tie (output entry ``o``, input entry ``j``)."""
+    def index(flat: int, shape: tuple[int, ...]) -> str:  # "[i, j]", or "" for a scalar
+        return f"[{', '.join(str(int(i)) for i in np.unravel_index(flat, shape))}]" if shape else ""
+
+    a, b = P.leaves[A.in_leaf].path, P.leaves[B.in_leaf].path
+    at = index(j, tuple(A.in_shape))
+    if P.kind == "jacobian":
+        out = A.name[1:A.name.index("/∂")] + index(o, tuple(A.out_shape))
+    else:
+        out = "(ctᵀf)" if P.kind == "vjp" else "f"
+    if abs(hi - lo) <= 1e-9 * max(1.0, abs(lo)):
+        jax_side = f"is {lo:.6g} from either side"
+    else:
+        jax_side = f"are {lo:.6g} and {hi:.6g} (one side each)"
+    return (f"wrong at a tie: where {a}{at} = {b}{at} (trial {t + 1}), the candidate's ∂{out}/∂{a}{at} + "
+            f"∂{out}/∂{b}{at} = {ca:.6g} + {cb:.6g} = {ca + cb:.6g}, but JAX's derivative along the tie "
+            f"direction ({a}{at} and {b}{at} moved together) {jax_side} (JAX's partials: {ra:.6g} + {rb:.6g}); "
+            "each partial alone lies between its one-sided slopes, but at a tie the two must add up to the "
+            "derivative along the tie")
 
 
 # =================================================================================================
@@ -1115,11 +1268,15 @@ def _base_report(P: _Problem, shapes: list[tuple[int, ...]], trials: int, seed: 
 
 
 def _fail(report: CheckReport, diagnosis: str, *, trial: int | None = None, failures: int | None = None,
-          ) -> CheckReport:
+          stopped: bool = False) -> CheckReport:
+    """Mark ``report`` failed. ``failures`` defaults to every trial (a structural failure: wrong shape,
+    structure or dtype); ``stopped``: the check ended at ``trial`` (the candidate raised, mutated its
+    input or was nondeterministic there), which is then the one failing trial and the rest were not run."""
     report.ok = False
     report.diagnosis = diagnosis
     report.trial = trial
-    report.failures = report.trials if failures is None else failures
+    report.stopped = stopped
+    report.failures = 1 if stopped else report.trials if failures is None else failures
     return report
 
 
@@ -1187,7 +1344,7 @@ def _run(P: _Problem, shapes: list[tuple[int, ...]], trials: int, seed: int) -> 
             cand_struct = _to_numpy_tree(out0)
         except Exception as exc:
             report.inputs = _trial_inputs(P, leaves, 0)
-            return _fail(report, f"the candidate raised {_first_line(exc)}", trial=0)
+            return _fail(report, f"the candidate raised {_first_line(exc)}", trial=0, stopped=True)
     # expected dense structure
     dense_expect = _expected_dense_struct(P, ref_args0)
     claimed_leaves_s = jax.tree_util.tree_leaves(_normalize_tree(cand_struct))
@@ -1231,7 +1388,7 @@ def _run(P: _Problem, shapes: list[tuple[int, ...]], trials: int, seed: int) -> 
                 out = _to_numpy_tree(out)
             except Exception as exc:
                 report.inputs = _trial_inputs(P, leaves, t)
-                return _fail(report, f"the candidate raised {_first_line(exc)}", trial=t, failures=1)
+                return _fail(report, f"the candidate raised {_first_line(exc)}", trial=t, stopped=True)
             if P.opts["hygiene"]:
                 after = jax.tree_util.tree_leaves(cargs)
                 for before_a, after_a, lf in zip(snapshot, after, P.leaves + [None] * len(after), strict=False):
@@ -1239,7 +1396,7 @@ def _run(P: _Problem, shapes: list[tuple[int, ...]], trials: int, seed: int) -> 
                         where = lf.path if lf is not None else "its cotangent/tangent argument"
                         report.inputs = _trial_inputs(P, leaves, t)
                         return _fail(report, f"the candidate mutates its input {where} (it must not modify "
-                                             "its arguments in place; copy them first)", trial=t, failures=1)
+                                             "its arguments in place; copy them first)", trial=t, stopped=True)
                 if t == 0:
                     a_l, b_l = jax.tree_util.tree_leaves(out), jax.tree_util.tree_leaves(again)
                     diffs = [float(np.max(np.abs(np.asarray(a, np.float64) - np.asarray(b, np.float64)),
@@ -1248,7 +1405,7 @@ def _run(P: _Problem, shapes: list[tuple[int, ...]], trials: int, seed: int) -> 
                     if diffs:
                         report.inputs = _trial_inputs(P, leaves, 0)
                         return _fail(report, f"nondeterministic candidate: two calls on the same inputs "
-                                             f"differ by up to {max(diffs):.3g}", trial=0, failures=1)
+                                             f"differ by up to {max(diffs):.3g}", trial=0, stopped=True)
             claimed_per.append([np.asarray(a) for a in jax.tree_util.tree_leaves(out)])
         claimed = [np.stack(parts) for parts in zip(*claimed_per, strict=True)]
         notes.append("the candidate is not JAX-traceable: it ran in a loop, one trial at a time")
@@ -1302,25 +1459,33 @@ def _shape_failure(P: _Problem, report: CheckReport, leaves: list[np.ndarray], e
             _, out = _numpy_call(P, leaves, extra, 0)
         c_leaves = [np.asarray(a) for a in jax.tree_util.tree_leaves(_to_numpy_tree(out))]
     except Exception as exc:
-        return _fail(report, f"the candidate raised {_first_line(exc)}", trial=0, failures=1)
+        return _fail(report, f"the candidate raised {_first_line(exc)}", trial=0, stopped=True)
     Q = replace(P, dense=True)
     ref0 = jax.jit(lambda lv, ex: _reference(Q, lv, ex)[0])(lv0, ex0)
     r_leaves = [np.asarray(a) for a in jax.tree_util.tree_leaves(_normalize_tree(ref0))]
     dense_blocks = _blocks(Q, jax.eval_shape(P.f, *_args(P, _up(P, lv0))), [lf.shape for lf in P.leaves]) \
         if P.kind in ("jacobian", "hessian") else blocks
     rtol = max(1e-6, 100 * P.tol.rtol)
+    # a wrong shape fails every trial (the shapes do not depend on the draw); the blocks whose shapes
+    # agree are not compared, since the check stops here
+    diags: list[tuple[_Block, np.ndarray, np.ndarray, str]] = []
+    report.blocks = []
     for b, c, r in zip(dense_blocks, c_leaves, r_leaves, strict=True):
-        if c.shape != r.shape:
-            d = dx.diagnose_shape(c, r, out_shape=b.out_shape, in_shape=b.in_shape, rtol=rtol)
-            report.block = b.name
-            report.claimed, report.expected = c, r
-            report.wrt_shape, report.out_shape = tuple(b.in_shape), tuple(b.out_shape)
-            report.blocks = [BlockResult(bb.name, bb.shape, bb is not b and cc.shape == rr.shape,
-                                         0 if cc.shape == rr.shape else 1, math.nan, math.nan,
-                                         d if bb is b else None)
-                             for bb, cc, rr in zip(dense_blocks, c_leaves, r_leaves, strict=True)]
-            return _fail(report, d, trial=0)
-    return _fail(report, "wrong shape", trial=0)
+        differ = c.shape != r.shape
+        d = dx.diagnose_shape(c, r, out_shape=b.out_shape, in_shape=b.in_shape, rtol=rtol) if differ else None
+        if d is not None:
+            diags.append((b, c, r, d))
+        report.blocks.append(BlockResult(b.name, b.shape, False, report.trials if differ else 0, math.nan,
+                                         math.nan, d, claimed_shape=tuple(c.shape), compared=differ))
+    report.max_abs_error = report.max_rel_error = math.nan  # no value was compared: null in JSON
+    if not diags:
+        return _fail(report, "wrong shape", trial=0)
+    b, c, r, _ = diags[0]
+    report.block = b.name
+    report.claimed, report.expected = c, r
+    report.wrt_shape, report.out_shape = tuple(b.in_shape), tuple(b.out_shape)
+    diagnosis = diags[0][3] if len(diags) == 1 else "; ".join(f"{bb.name}: {dd}" for bb, _, _, dd in diags)
+    return _fail(report, diagnosis, trial=0)
 
 
 def _describe_struct(tree: Any) -> str:
@@ -1345,6 +1510,16 @@ def _errors(c: np.ndarray, r: np.ndarray, tol: Tolerance) -> tuple[np.ndarray, n
         rel = np.where(scale > 0, abs_err / np.where(scale > 0, scale, 1.0), abs_err)
         ok = (abs_err <= tol.atol + tol.rtol * scale) & np.isfinite(c2).all(axis=1)
     return abs_err, rel, ok, scale
+
+
+def _worst_entries(name: str, c: np.ndarray, r: np.ndarray, tol: Tolerance, count: int = 5) -> list[Entry]:
+    """The worst entries of one block of one trial, only those outside the tolerance (at least one), so
+    the report never lists agreeing entries as wrong ones."""
+    scale = float(np.max(np.abs(np.asarray(r, np.float64)), initial=0.0))
+    bound = tol.atol + tol.rtol * scale
+    found = [Entry(name, idx, cv, rv) for idx, cv, rv in dx.worst_entries(c, r, count)]
+    wrong = [e for e in found if not e.abs_error <= bound]
+    return wrong or found[:1]
 
 
 def _dims(P: _Problem, shapes: list[tuple[int, ...]]) -> tuple[int, ...]:
@@ -1402,7 +1577,7 @@ def _compare(P: _Problem, report: CheckReport, blocks: list[_Block], leaves: lis
 
     # kinks: failing trials get JAX's one-sided derivatives
     kink_info: dict[tuple[int, int], tuple[np.ndarray, np.ndarray]] = {}
-    conventions: dict[tuple[str, str], int] = {}
+    conventions: dict[tuple[int, int], list[tuple[str, str]]] = {}  # (block, trial) -> per entry
     if P.kind in ("gradient", "jacobian", "vjp", "jvp") and P.dense and P.opts["kink_points"] is not None:
         for bi, b in enumerate(blocks):
             fails = np.flatnonzero(~ok[bi])
@@ -1423,11 +1598,23 @@ def _compare(P: _Problem, report: CheckReport, blocks: list[_Block], leaves: lis
                     break
                 if not _accept_kinks(P, bi, part, L, R, claimed, ref, ok, kink_info, conventions):
                     break
-    for (cc, rr), n in sorted(conventions.items()):
+    # ties: entries accepted one by one must also sum to the derivative along the tie direction
+    tie_info, tied_checked = _check_ties(P, blocks, leaves, extra, claimed, ref, ok, conventions)
+    counts: dict[tuple[str, str], int] = {}
+    for (bi, t), keys in conventions.items():
+        if ok[bi, t]:  # a trial a tie rejected afterwards accepts nothing
+            for key in keys:
+                counts[key] = counts.get(key, 0) + 1
+    for (cc, rr), n in sorted(counts.items()):
         report.notes.append(
             f"{n} entr{'y' if n == 1 else 'ies'} at a kink: the candidate takes the {cc}, JAX the {rr}; "
             "accepted because it lies between JAX's one-sided derivatives (kinks='between'; "
             "kinks='jax' requires JAX's convention)")
+    if tied_checked and not tie_info:
+        report.notes.append(
+            f"{tied_checked} tied entr{'y' if tied_checked == 1 else 'ies'} (equal values of two arguments of "
+            "one shape) checked along the tie direction: the candidate's two partials add up to JAX's "
+            "derivative along it")
 
     # third witness
     witness_flags = (False, True)
@@ -1481,20 +1668,25 @@ def _compare(P: _Problem, report: CheckReport, blocks: list[_Block], leaves: lis
     report.inputs = _trial_inputs(P, leaves, t)
     report.claimed, report.expected = np.asarray(c), np.asarray(r)
     report.wrt_shape, report.out_shape = tuple(b.in_shape), tuple(b.out_shape)
-    report.entries = [Entry(b.name, idx, cv, rv) for idx, cv, rv in dx.worst_entries(c, r, 5)]
+    report.entries = _worst_entries(b.name, c, r, P.tol)
     report.ok = False
     diags = []
     for bj, bb in enumerate(blocks):
         if ok[bj].all():
             continue
-        tj = int(np.argmax(np.where(ok[bj], -np.inf, rel_e[bj])))
-        d = _diagnose_block(P, bj, bb, tj, claimed, ref, ok, leaves, extra, edge, kink_info, shapes, traceable)
+        # the reported trial when this block fails there too (one trial for the whole text), else its worst
+        tj = t if not ok[bj, t] else int(np.argmax(np.where(ok[bj], -np.inf, rel_e[bj])))
+        d = _diagnose_block(P, bj, bb, tj, claimed, ref, ok, leaves, extra, edge, kink_info, tie_info, shapes,
+                            traceable)
         report.blocks[bj].diagnosis = d
         diags.append((bb.name, d))
-    if len(diags) == 1:
+    grouped: dict[str, list[str]] = {}
+    for n, d in diags:  # a tie fails two blocks with one diagnosis: say it once
+        grouped.setdefault(d, []).append(n)
+    if len(grouped) == 1:
         report.diagnosis = diags[0][1]
     else:
-        report.diagnosis = "; ".join(f"{n}: {d}" for n, d in diags)
+        report.diagnosis = "; ".join(f"{', '.join(ns)}: {d}" for d, ns in grouped.items())
     if not P.dense and P.kind in ("jacobian", "hessian"):
         _dense_rediagnose(P, report, leaves, extra, t)
     if witness_flags == (True, False):
@@ -1506,8 +1698,10 @@ def _compare(P: _Problem, report: CheckReport, blocks: list[_Block], leaves: lis
 def _diagnose_block(P: _Problem, bi: int, b: _Block, t: int, claimed: list[np.ndarray], ref: list[np.ndarray],
                     ok: np.ndarray, leaves: list[np.ndarray], extra: dict[str, Any], edge: np.ndarray,
                     kink_info: dict[tuple[int, int], tuple[np.ndarray, np.ndarray]],
-                    shapes: list[tuple[int, ...]], traceable: bool) -> str:
+                    tie_info: dict[tuple[int, int], str], shapes: list[tuple[int, ...]], traceable: bool) -> str:
     """Name the mistake in block ``bi`` (worst failing trial ``t``)."""
+    if (bi, t) in tie_info:
+        return tie_info[(bi, t)]
     tol = P.tol
     c = claimed[bi][t].astype(np.float64)
     r = ref[bi][t].astype(np.float64)
@@ -1651,7 +1845,7 @@ def _dense_rediagnose(P: _Problem, report: CheckReport, leaves: list[np.ndarray]
     report.block = b.name
     report.claimed, report.expected = c, r
     report.wrt_shape, report.out_shape = tuple(b.in_shape), tuple(b.out_shape)
-    report.entries = [Entry(b.name, idx, cv, rv) for idx, cv, rv in dx.worst_entries(c, r, 5)]
+    report.entries = _worst_entries(b.name, c, r, P.tol)
     report.notes.append(f"probe mode detected the failure; trial {t + 1} was rebuilt densely for the diagnosis")
 
 

@@ -23,7 +23,7 @@ close but not exact        relative error below 1e-2 (a rounded constant, low-pr
 >>> diagnose_values(2 * r, r, out_shape=(3,), in_shape=(2,))
 'off by a constant factor 2'
 >>> diagnose_shape(r.T, r, out_shape=(3,), in_shape=(2,))
-'transposed (denominator layout): claimed (2, 3) is the transpose of the expected (3, 2)'
+"transposed (denominator layout): claimed (2, 3) is the transpose of JAX's (3, 2)"
 """
 
 from __future__ import annotations
@@ -144,17 +144,17 @@ def diagnose_shape(c: np.ndarray, r: np.ndarray, *, out_shape: tuple[int, ...],
     c, r = np.asarray(c, np.float64), np.asarray(r, np.float64)
     cs, rs = tuple(c.shape), tuple(r.shape)
     if _transposed(c, r, tuple(out_shape), tuple(in_shape), rtol):
-        return f"transposed (denominator layout): claimed {cs} is the transpose of the expected {rs}"
+        return f"transposed (denominator layout): claimed {cs} is the transpose of JAX's {rs}"
     if c.size == r.size and c.size and _close(c.reshape(rs), r, rtol):
-        return f"wrong shape: claimed {cs}, expected {rs} (the values match after reshaping: flattened?)"
+        return f"wrong shape: claimed {cs}, JAX {rs} (the values match after reshaping: flattened?)"
     if c.ndim == r.ndim + 1:
         for axis in range(c.ndim):
             if cs[:axis] + cs[axis + 1:] == rs:
                 if _close(c.sum(axis=axis), r, rtol):
-                    return (f"wrong shape: claimed {cs}, expected {rs}; summing the candidate over axis "
+                    return (f"wrong shape: claimed {cs}, JAX {rs}; summing the candidate over axis "
                             f"{axis} gives JAX's (a batch dimension's sum is missing)")
                 if _close(c.mean(axis=axis), r, rtol):
-                    return (f"wrong shape: claimed {cs}, expected {rs}; averaging the candidate over "
+                    return (f"wrong shape: claimed {cs}, JAX {rs}; averaging the candidate over "
                             f"axis {axis} gives JAX's (a batch dimension's mean is missing)")
     try:
         np.broadcast_shapes(cs, rs)
@@ -162,11 +162,11 @@ def diagnose_shape(c: np.ndarray, r: np.ndarray, *, out_shape: tuple[int, ...],
     except ValueError:
         broadcasts = False
     if broadcasts:
-        return (f"wrong shape: claimed {cs}, expected {rs} (they broadcast together, but a derivative "
+        return (f"wrong shape: claimed {cs}, JAX {rs} (they broadcast together, but a derivative "
                 f"of shape {cs} is not one of shape {rs})")
     layout = (f" (numerator layout: out.shape + in.shape = {tuple(out_shape) + tuple(in_shape)})"
               if out_shape and in_shape else "")
-    return f"wrong shape: claimed {cs}, expected {rs}{layout}"
+    return f"wrong shape: claimed {cs}, JAX {rs}{layout}"
 
 
 def _rank_one(d: np.ndarray, out_shape: tuple[int, ...], in_shape: tuple[int, ...]) -> bool:

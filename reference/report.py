@@ -43,7 +43,13 @@ class Entry:
 
 @dataclass
 class BlockResult:
-    """The verdict on one derivative block (one input's gradient, one ``∂out/∂in`` Jacobian block)."""
+    """The verdict on one derivative block (one input's gradient, one ``∂out/∂in`` Jacobian block).
+
+    ``shape`` is JAX's (numerator layout); ``claimed_shape`` the candidate's when it differs (then the
+    errors are NaN, ``null`` in JSON, and every trial fails); ``compared`` is ``False`` for a block the
+    check never compared because it stopped first (another block has the wrong shape), and such a
+    block is not ``ok``.
+    """
 
     name: str
     shape: tuple[int, ...]
@@ -52,6 +58,13 @@ class BlockResult:
     max_abs_error: float
     max_rel_error: float
     diagnosis: str | None = None
+    claimed_shape: tuple[int, ...] | None = None
+    compared: bool = True
+
+    @property
+    def shapes_differ(self) -> bool:
+        """The candidate's block has another shape than JAX's (``shape``): no error can be measured."""
+        return self.claimed_shape is not None and tuple(self.claimed_shape) != tuple(self.shape)
 
 
 def _finite(*xs: float) -> bool:
@@ -86,7 +99,9 @@ class CheckReport:
     * ``max_abs_error``, ``max_rel_error`` over all trials and blocks (normwise per block:
       ``max|c − r| / max|r|``), ``rtol``, ``atol`` and the ``dtype`` key they came from;
     * ``seed``, ``trials`` (trials compared), ``failures`` (failing trials), ``trial`` (0-based index of
-      the worst failing trial; 0 when ok; the text counts from 1);
+      the worst failing trial; 0 when ok; the text counts from 1); ``stopped``: the check stopped at
+      ``trial`` (the candidate raised, mutated its input or was nondeterministic there), so
+      ``failures`` is 1 and the later trials were not run;
     * ``shapes``: ``[(name, shape, dtype), …]`` of the arguments; ``wrt_shape``: the shape of the block's
       input (for plots); ``inputs``: the arguments of the reported trial;
     * ``claimed``, ``expected``: arrays of the reported block and trial; ``entries``: its worst entries;
@@ -123,6 +138,7 @@ class CheckReport:
     notes: list[str] = field(default_factory=list)
     smallest_failing: list[tuple[str, tuple[int, ...]]] | None = None
     reproduce: str = ""
+    stopped: bool = False
     seconds: float = 0.0
 
     # -- derived views -------------------------------------------------------------------------------
@@ -176,6 +192,7 @@ class CheckReport:
             "trials": self.trials,
             "failures": self.failures,
             "trial": self.trial,
+            "stopped": self.stopped,
             "block": self.block,
             "wrt": self.wrt,
             "shapes": [{"name": n, "shape": list(s), "dtype": d} for n, s, d in self.shapes],
@@ -191,7 +208,8 @@ class CheckReport:
             "blocks": [
                 {"name": b.name, "shape": list(b.shape), "ok": b.ok, "failures": b.failures,
                  "max_abs_error": _num(b.max_abs_error), "max_rel_error": _num(b.max_rel_error),
-                 "diagnosis": b.diagnosis}
+                 "diagnosis": b.diagnosis, "compared": b.compared,
+                 "claimed_shape": None if b.claimed_shape is None else list(b.claimed_shape)}
                 for b in self.blocks
             ],
             "notes": list(self.notes),
@@ -206,6 +224,30 @@ class CheckReport:
 
     def _where(self) -> str:
         return ", ".join(f"{n} {s}" for n, s, _ in self.shapes) or "no arguments"
+
+    def _status(self) -> str:
+        """How many trials failed, or where the check stopped."""
+        if self.stopped and self.trial is not None:
+            left = self.trials - self.trial - 1
+            return "the check stopped at this trial" + (f" (the remaining {left} were not run)" if left else "")
+        if self.trial is None and not self.failures:
+            return f"0/{self.trials} trials compared"
+        return f"{self.failures}/{self.trials} trials fail"
+
+    def _block_row(self, b: BlockResult, width: int) -> str:
+        state = "ok  " if b.ok else "FAIL"
+        if not b.compared:
+            return f"    {b.name:<{width}}  {state}  shape {b.shape}  not compared (the check stopped first)"
+        if b.shapes_differ:
+            shape = f"shape {b.shape} (JAX), candidate {tuple(b.claimed_shape or ())}"
+            errors = "errors n/a (shapes differ)"
+        else:
+            shape = f"shape {b.shape}"
+            errors = f"max abs error {_fmt(b.max_abs_error)}  max rel error {_fmt(b.max_rel_error)}"
+        extra = "" if b.ok or not b.failures else f"  {b.failures}/{self.trials} trials fail"
+        # a block's diagnosis that is the report's own is printed just above, not repeated
+        why = f"  {b.diagnosis}" if b.diagnosis and not b.ok and b.diagnosis not in (self.diagnosis or "") else ""
+        return f"    {b.name:<{width}}  {state}  {shape}  {errors}{extra}{why}"
 
     def __str__(self) -> str:
         verdict = "ok" if self.ok else "FAIL"
@@ -225,31 +267,23 @@ class CheckReport:
             trial = "" if self.trial is None else f", trial {self.trial + 1}/{self.trials}"
             first = self.entries[0] if self.entries else None
             entry = (
-                f" | {first.block} entry {first.index}: claimed {first.claimed:.6g}, "
-                f"JAX {first.expected:.6g}" if first is not None else ""
+                f" | {first.block} entry {first.index}: claimed {_fmt(first.claimed, '.6g')}, "
+                f"JAX {_fmt(first.expected, '.6g')}" if first is not None else ""
             )
-            lines.append(
-                f"{head}{trial} | {self.failures}/{self.trials} trials fail{entry} | "
-                f"{self.diagnosis or 'mismatch'}"
-            )
+            lines.append(f"{head}{trial} | {self._status()}{entry} | {self.diagnosis or 'mismatch'}")
             lines.append(f"  diagnosis: {self.diagnosis or 'mismatch (no simple pattern)'}")
         if self.blocks and (len(self.blocks) > 1 or not self.ok):
             lines.append("  per block (candidate vs JAX):")
             width = max(len(b.name) for b in self.blocks)
             for b in self.blocks:
-                state = "ok  " if b.ok else "FAIL"
-                extra = "" if b.ok or not b.failures else f"  {b.failures}/{self.trials} trials fail"
-                why = f"  {b.diagnosis}" if b.diagnosis and not b.ok else ""
-                lines.append(
-                    f"    {b.name:<{width}}  {state}  shape {b.shape}  max abs {b.max_abs_error:.3g}  "
-                    f"max rel {b.max_rel_error:.3g}{extra}{why}"
-                )
+                lines.append(self._block_row(b, width))
         if not self.ok and self.entries:
             lines.append(f"  worst entries (trial {(self.trial or 0) + 1}, {self.block}):")
             lines.append(f"    {'index':<16} {'candidate':>14} {'JAX':>14} {'|diff|':>11}")
             for e in self.entries:
                 lines.append(
-                    f"    {e.index!s:<16} {e.claimed:>14.6g} {e.expected:>14.6g} {e.abs_error:>11.3g}"
+                    f"    {e.index!s:<16} {_fmt(e.claimed, '.6g'):>14} {_fmt(e.expected, '.6g'):>14} "
+                    f"{_fmt(e.abs_error):>11}"
                 )
         if not self.ok and self.claimed is not None and self.expected is not None:
             layout = {
@@ -278,3 +312,9 @@ class CheckReport:
             if self.inputs is not None and self.trial is not None:
                 lines.append(f"  (report.inputs holds the arguments of trial {self.trial + 1})")
         return "\n".join(lines)
+
+
+def _fmt(x: float, spec: str = ".3g") -> str:
+    """A number for the text: ``-0`` printed as ``0``, NaN as ``nan``."""
+    x = float(x)
+    return format(x + 0.0 if x == 0 else x, spec)

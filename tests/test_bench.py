@@ -51,6 +51,9 @@ def test_results_json_schema(quick_run):
     for suite in results["suites"]:
         assert suite["cases"], suite["name"]
         assert {"title", "description", "x_label", "baseline", "devices", "seconds"} <= set(suite)
+        compared = [c for case in suite["cases"] for c in case["contenders"]
+                    if c["name"] != suite["baseline"] and "matches" in c]
+        assert compared, f"{suite['name']}: no contender's answer was compared with the baseline's"
         for case in suite["cases"]:
             assert {"label", "group", "size", "dtype", "params", "contenders"} <= set(case)
             rows = {c["name"]: c for c in case["contenders"]}
@@ -77,8 +80,13 @@ def test_results_json_schema(quick_run):
 def test_summary_lists_every_suite_and_where_references_stop(quick_run):
     _, out = quick_run
     text = (out / "summary.md").read_text()
-    for suite in SUITES:
-        assert f"## {suite.title}" in text
+    results = json.loads((out / "results.json").read_text())
+    for suite in results["suites"]:
+        assert f"## {suite['title']}" in text
+        section = text.split(f"## {suite['title']}", 1)[1].split("\n## ", 1)[0]
+        skipped = [c["name"] for case in suite["cases"] for c in case["contenders"] if c["status"] == "skipped"]
+        assert ("Where references stop:" in section) == bool(skipped), (suite["name"], skipped)
+        assert all(f"`{name}`" in section for name in skipped), suite["name"]
 
 
 def test_unknown_suite_is_a_usage_error(capsys):

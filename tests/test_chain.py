@@ -2,7 +2,7 @@
 
 The catalog (``chainrule verify -k chain-rule``) checks every closed form against JAX on random draws;
 these tests pin the paper's and the tutorial's own numbers, the C-5 pitfall, the structure and shape
-contracts of ``vector_chain``, backends, and bad input.
+contracts of ``vector_chain``, and bad input (backends and dtypes: tests/test_catalog.py, catalog-wide).
 """
 
 from __future__ import annotations
@@ -94,6 +94,8 @@ def test_c9_dot_product_equals_the_sum_with_u_n_plus_1_equal_x():
     u = np.sin(c * x)
     summed = ch.total_derivative(u.sum(), [x] * 3, list(c * np.cos(c * x)))  # ∂f/∂x + Σ_i (∂f/∂u_i)(∂u_i/∂x)
     np.testing.assert_allclose(ch.grad_x_sum_sin_cx_x(c, x), summed, rtol=1e-15)
+    # and both equal the product rule on f = x Σ sin(c_i x), written out: Σ sin(c_i x) + x Σ c_i cos(c_i x)
+    np.testing.assert_allclose(summed, np.sin(c * x).sum() + x * (c * np.cos(c * x)).sum(), rtol=1e-14)
 
 
 # --- C-10: [ln(x²), sin(3x)] both ways ----------------------------------------------------------
@@ -288,9 +290,6 @@ def test_bad_shapes_are_named(fn, args, text):
     with pytest.raises(ValueError) as info:
         fn(*args)
     assert text in str(info.value)
-
-
-# --- backends -------------------------------------------------------------------------------------------
 
 
 # --- the catalog's `uses`: every listed combinator really is what the derivative goes through ------------

@@ -72,14 +72,19 @@ def test_a_right_jacobian_wrt_a_named_argument_passes(capsys):
 
 def test_a_defaulted_parameter_keeps_its_default(capsys):
     status, out, err = run(capsys, _ex("loss"), _ex("grad_loss_W"), "--shape", "W=2,3", "--shape", "x=3",
-                           *TRIALS)
+                           "--json", *TRIALS)
     assert status == 0, out + err
+    # only W and x are drawn; scale is never given a random value, so both functions use scale = 1.0
+    assert [a["name"] for a in json.loads(out)["shapes"]] == ["W", "x"]
 
 
 def test_domains_reach_the_random_trials(capsys):
     status, out, err = run(capsys, _ex("log_sum"), _ex("grad_log_sum"), "--shape", "x=4",
                            "--domain", "x=positive", *TRIALS)
     assert status == 0, out + err
+    # the control: without --domain, x is drawn with negative entries, ln x is not finite, and it fails
+    status, out, _ = run(capsys, _ex("log_sum"), _ex("grad_log_sum"), "--shape", "x=4", *TRIALS)
+    assert status == 1 and "declare one" in out, out
 
 
 def test_an_importable_module_is_found_from_the_current_folder(capsys, monkeypatch):

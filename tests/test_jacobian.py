@@ -1,4 +1,7 @@
-"""analytic.jacobian (§4, §4.1, RULES M-1 … M-7): worked numbers, layouts, shapes, backends, bad input."""
+"""analytic.jacobian (§4, §4.1, RULES M-1 … M-7): worked numbers, layouts, shapes, bad input.
+
+Backends and dtypes: tests/test_catalog.py, catalog-wide.
+"""
 
 from __future__ import annotations
 
@@ -162,9 +165,6 @@ def test_m7_entries_land_at_row_i_column_j():
     J = ja.jacobian_from_partials(lambda i, j: 10.0 * i + j, 2, 3, like=np.zeros(1, dtype=np.float32))
     assert J.dtype == np.float32
     np.testing.assert_array_equal(J, [[0.0, 1.0, 2.0], [10.0, 11.0, 12.0]])
-
-
-# --- backends and dtypes ------------------------------------------------------------------------------
 
 
 # --- bad input ------------------------------------------------------------------------------------

@@ -1,4 +1,7 @@
-"""analytic.matrix: Matrix Cookbook identities, exact values, layout, backends, and bad input."""
+"""analytic.matrix: Matrix Cookbook identities, exact values, layout, and bad input.
+
+Backends and dtypes: tests/test_catalog.py, catalog-wide.
+"""
 
 from __future__ import annotations
 
@@ -67,16 +70,6 @@ def test_cookbook_identities_match_autodiff_at_a_random_point():
     np.testing.assert_allclose(mx.jvp_inv_X(X, T), jvp(mx.inv, (X,), (T,))[1], rtol=1e-12, atol=1e-15)
     np.testing.assert_allclose(mx.grad_inverse_bilinear_X(a, X, b),
                                gradient(mx.inverse_bilinear, a, X, b, argnums=1), rtol=1e-12, atol=1e-15)
-
-
-# --- backends and dtypes -------------------------------------------------------------------------------
-
-
-def _all_matrix_outputs(A, x, X, T, a, b):
-    return (mx.grad_quadratic_form_x(A, x), mx.grad_squared_residual_x(A, x, b), mx.grad_trace_AX_X(A, X),
-            mx.grad_trace_AXB_X(A, X, T), mx.grad_trace_XtAX_X(A, X), mx.grad_log_abs_det_X(X),
-            mx.grad_det_X(X), mx.jvp_inv_X(X, T), mx.jac_inv_X(X), mx.grad_inverse_bilinear_X(a, X, b),
-            mx.grad_bilinear_X(a, X, b))
 
 
 # --- bad input -----------------------------------------------------------------------------------------

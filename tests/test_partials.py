@@ -1,4 +1,7 @@
-"""analytic.partials (§3, RULES P-1, P-2): the paper's worked numbers, backends, dtypes and bad input."""
+"""analytic.partials (§3, RULES P-1, P-2): the paper's worked numbers and bad input.
+
+Backends and dtypes: tests/test_catalog.py, catalog-wide.
+"""
 
 from __future__ import annotations
 
@@ -38,11 +41,6 @@ def test_jax_agrees_at_the_paper_point():
     np.testing.assert_array_equal(gradient(pa.three_x2y, 2.0, 5.0, argnums=(0, 1)), (60.0, 12.0))
     np.testing.assert_array_equal(gradient(pa.three_x2y_vec, np.array([2.0, 5.0])), [60.0, 12.0])
     np.testing.assert_array_equal(gradient(pa.product, 2.0, 5.0, argnums=(0, 1)), (5.0, 2.0))
-
-
-# --- backends and dtypes ------------------------------------------------------------------------------
-
-SCALAR_PARTIALS = [pa.grad_product_x, pa.grad_product_y, pa.grad_three_x2y_x, pa.grad_three_x2y_y]
 
 
 # --- bad input ------------------------------------------------------------------------------------

@@ -1,4 +1,7 @@
-"""analytic.reduction: exact values, the R-3 v1 erratum, backends, free shapes, bad input."""
+"""analytic.reduction: exact values, the R-3 v1 erratum, free shapes, bad input.
+
+Backends and dtypes: tests/test_catalog.py, catalog-wide.
+"""
 
 from __future__ import annotations
 
@@ -35,7 +38,8 @@ def test_general_sum_is_the_column_sums_of_a_full_jacobian():
     np.testing.assert_array_equal(rd.grad_sum_sin_matvec_x(A, x), [1.0, 1.0, 1.0])
     x = np.array([np.pi / 2, 0.0, 0.0])  # Ax = [π/2, 0]: cos = [0, 1], only row 1 of A counts
     np.testing.assert_allclose(rd.grad_sum_sin_matvec_x(A, x), [0.0, -1.0, 1.0], atol=1e-16)
-    np.testing.assert_allclose(rd.grad_sum_sin_matvec_x(A, x), np.ones(2) @ rd.jac_sin_matvec_x(A, x))
+    np.testing.assert_allclose(rd.grad_sum_sin_matvec_x(A, x), np.ones(2) @ rd.jac_sin_matvec_x(A, x),
+                               rtol=1e-15, atol=1e-16)
 
 
 EXACT = [
@@ -109,9 +113,6 @@ def test_sum_w_plus_x_gradient_is_linear_in_memory_at_a_million():
     g = rd.grad_sum_add_w(np.ones(n), np.ones(n))
     assert isinstance(g, np.ndarray) and g.shape == (n,) and g.nbytes == 8 * n
     assert float(g.min()) == float(g.max()) == 1.0
-
-
-# --- backends ----------------------------------------------------------------------------------------
 
 
 # --- free shapes (Hypothesis): closed form = jax.grad ---------------------------------------------------

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import itertools
 import json
+import pathlib
+import re
 
 import numpy as np
 import pytest
@@ -111,14 +114,23 @@ def test_malformed_records_are_rejected_at_definition():
 def test_select_by_name_id_topic_and_glob():
     from reference.catalog import CATALOG
 
-    assert [r.name for r in select(CATALOG, "L-3")] == [r.name for r in CATALOG if r.id == "L-3"]
-    assert all(r.topic == "neuron" for r in select(CATALOG, "neuron"))
+    l3 = [r.name for r in CATALOG if r.id == "L-3"]
+    assert l3 and [r.name for r in select(CATALOG, "L-3")] == l3
+    neuron = [r.name for r in CATALOG if r.topic == "neuron"]
+    assert neuron and [r.name for r in select(CATALOG, "neuron")] == neuron
     assert {r.name for r in select(CATALOG, "grad_loss_*")} >= {"grad_loss_w", "grad_loss_b"}
     assert select(CATALOG, "no-such-rule-anywhere") == []
 
 
-def test_tolerances_table_is_keyed_by_dtype():
-    assert TOLERANCES["float32"].rtol > TOLERANCES["float64"].rtol
+def test_tolerances_table_is_keyed_by_dtype_and_is_the_one_the_readme_documents():
+    order = ["float64", "float32", "float16", "bfloat16"]  # coarser precision, looser tolerance
+    assert sorted(TOLERANCES) == sorted(order)
+    for fine, coarse in itertools.pairwise(order):
+        assert TOLERANCES[coarse].rtol > TOLERANCES[fine].rtol and TOLERANCES[coarse].atol > TOLERANCES[fine].atol
+    readme = (pathlib.Path(__file__).resolve().parents[1] / "README.md").read_text()
+    documented = {k: (float(r), float(a))
+                  for k, r, a in re.findall(r"(float64|float32|float16|bfloat16) `([\d.e-]+)/([\d.e-]+)`", readme)}
+    assert documented == {k: (t.rtol, t.atol) for k, t in TOLERANCES.items()}, "update README.md's Options"
 
 
 # --- the CLI ----------------------------------------------------------------------------------------

@@ -13,6 +13,7 @@ each defining ``RULES``); this package collects them in DESIGN.md's topic order.
 
 from __future__ import annotations
 
+import difflib
 import importlib
 import pkgutil
 
@@ -63,5 +64,5 @@ def by_name(name: str) -> Rule:
     for r in CATALOG:
         if r.name == name:
             return r
-    near = [r.name for r in CATALOG if name.split("_")[-1] in r.name][:8]
+    near = difflib.get_close_matches(name, [r.name for r in CATALOG], n=8, cutoff=0.6)
     raise KeyError(f"no catalog rule named {name!r}; similar: {near}")
