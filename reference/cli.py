@@ -28,7 +28,8 @@ def _add_verify(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser("verify", help="check every catalog rule against jax.jacfwd and jax.jacrev")
     p.add_argument("--json", action="store_true", help="print one JSON object instead of a table")
     p.add_argument("-k", dest="pattern", metavar="PATTERN",
-                   help="only rules whose name, RULES ID or topic contains PATTERN (comma-separated, globs ok)")
+                   help=("only matching rules: comma-separated RULES IDs (exact), topics (exact), "
+                         "REF-8.x items, or name substrings/globs"))
     p.add_argument("--trials", type=int, default=100, help="random trials per shape configuration (default 100)")
     p.add_argument("--seed", type=int, default=0, help="seed of the random draws (default 0)")
     p.add_argument("--dtype", choices=("float64", "float32"), default="float64",

@@ -31,7 +31,7 @@ import numpy as np
 from analytic.structured import todense
 
 from .autodiff import x64
-from .catalog import REFERENCE_SECTIONS, Rule
+from .catalog import REFERENCE_SECTIONS, TOPICS, Rule
 from .diagnosis import diagnose_values
 from .samplers import sample
 from .tolerances import TOLERANCES, Tolerance
@@ -72,30 +72,37 @@ class RuleResult:
 
 
 def select(rules: Iterable[Rule], pattern: str | None) -> list[Rule]:
-    """Rules whose name, RULES ID or topic matches ``pattern`` (case-insensitive substring or glob).
+    """Rules matching ``pattern``: comma-separated terms, each case-insensitive; a rule matching any is selected.
 
-    Several patterns may be given separated by commas; a rule matching any of them is selected. The paper's
-    §8 reference items (``REF-8.1`` … ``REF-8.5``) select the rules they restate.
+    * a RULES ID (``L-3``, ``LAYER-2``) selects exactly that ID (``C-1`` is not ``C-10``);
+    * a topic name (``scalar``, ``loss``) selects exactly that topic (``scalar`` is not ``scalar-expansion``);
+    * the paper's §8 reference items (``REF-8.1`` … ``REF-8.5``) select the rules they restate;
+    * anything else is a substring of, or a glob over, a rule's name, ID or topic (``grad_loss``, ``jac_*``).
     """
     rules = list(rules)
     if not pattern:
         return rules
-    pats = [p.strip().lower() for p in pattern.split(",") if p.strip()]
+    terms = [p.strip().lower() for p in pattern.split(",") if p.strip()]
+    known_ids = {r.id.lower() for r in rules}
     exact_ids: set[str] = set()
-    for ref, ids in REFERENCE_SECTIONS.items():  # the paper's §8 restates earlier rules by their IDs
-        if ref.lower() in pats:
-            pats.remove(ref.lower())
-            exact_ids |= {i.lower() for i in ids}
+    topics: set[str] = set()
+    pats: list[str] = []
+    for term in terms:
+        ref = next((ids for k, ids in REFERENCE_SECTIONS.items() if k.lower() == term), None)
+        if ref is not None:  # the paper's §8 restates earlier rules by their IDs
+            exact_ids |= {i.lower() for i in ref}
+        elif term in known_ids:
+            exact_ids.add(term)
+        elif term in TOPICS:
+            topics.add(term)
+        else:
+            pats.append(term)
 
     def hit(rule: Rule) -> bool:
-        if rule.id.lower() in exact_ids:
+        if rule.id.lower() in exact_ids or rule.topic in topics:
             return True
         fields = (rule.name.lower(), rule.id.lower(), rule.topic.lower())
-        for p in pats:
-            for f in fields:
-                if p in f or fnmatch.fnmatchcase(f, p) or f == p:
-                    return True
-        return False
+        return any(p in f or fnmatch.fnmatchcase(f, p) for p in pats for f in fields)
 
     return [r for r in rules if hit(r)]
 

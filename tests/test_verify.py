@@ -165,3 +165,14 @@ def test_cli_verify_unknown_pattern_is_a_usage_error(capsys):
 def test_cli_rules_markdown(capsys):
     assert main(["rules", "--markdown"]) == 0
     assert "| L-3 | `grad_loss_w` |" in capsys.readouterr().out
+
+
+def test_select_ids_and_topics_exactly():
+    from reference.catalog import CATALOG
+
+    assert {r.id for r in select(CATALOG, "C-1")} == {"C-1"}  # not C-10 … C-13
+    assert {r.topic for r in select(CATALOG, "scalar")} == {"scalar"}  # not scalar-expansion
+    assert {r.topic for r in select(CATALOG, "scalar,scalar-expansion")} == {"scalar", "scalar-expansion"}
+    chosen = select(CATALOG, "c-1,grad_relu")
+    assert {r.id for r in chosen} == {"C-1", "N-3"}
+    assert select(CATALOG, "C-99") == []  # an unknown ID is a substring pattern that matches nothing
