@@ -191,11 +191,11 @@ def require_positive(name: str, x: Any, rule: str) -> None:
             )
 
 
-def same_length_vectors(**named: Any) -> tuple[Any, list[Any]]:
-    """Resolve the namespace of real vectors that must share one length (element-wise rules, ``w·x``).
+def same_length_vectors(**named: Any) -> tuple[Any, ...]:
+    """``(xp, *arrays)`` for real vectors that must share one length (element-wise rules, ``w·x``).
 
     >>> import numpy as np
-    >>> xp, (w, x) = same_length_vectors(w=np.ones(2), x=np.ones(2))
+    >>> xp, w, x = same_length_vectors(w=np.ones(2), x=np.ones(2))
     >>> same_length_vectors(w=np.ones(2), x=np.ones(3))  # doctest: +ELLIPSIS
     Traceback (most recent call last):
     ...
@@ -205,4 +205,4 @@ def same_length_vectors(**named: Any) -> tuple[Any, list[Any]]:
     for name, a in zip(named, arrays, strict=True):
         require_ndim(name, a, 1, f"a vector {name} ∈ Rⁿ")
     require_same_shape(**dict(zip(named, arrays, strict=True)))
-    return xp, arrays
+    return (xp, *arrays)

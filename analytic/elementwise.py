@@ -69,14 +69,9 @@ Array = Any
 # --- helpers -------------------------------------------------------------------------------------
 
 
-def _pair(w: Array, x: Array) -> tuple[Any, Array, Array]:
-    """Validate two real vectors w, x ∈ Rⁿ of one length."""
-    xp, (w, x) = same_length_vectors(w=w, x=x)
-    return xp, w, x
-
 
 def _divisor(w: Array, x: Array, rule: str) -> tuple[Any, Array, Array]:
-    xp, w, x = _pair(w, x)
+    xp, w, x = same_length_vectors(w=w, x=x)
     require_nonzero("x", x, rule)
     return xp, w, x
 
@@ -151,7 +146,7 @@ def square_mul_exp(w: Array, x: Array) -> Array:
     ``f_i`` uses only ``w_i`` and ``g_i`` only ``x_i``: the diagonal condition holds although neither
     function is linear. Shapes: w, x ``(n,)`` → ``(n,)``.
     """
-    xp, w, x = _pair(w, x)
+    xp, w, x = same_length_vectors(w=w, x=x)
     return w * w * xp.exp(x)
 
 
@@ -167,7 +162,7 @@ def jac_square_mul_exp_w(w: Array, x: Array) -> Diagonal:
     >>> jac_square_mul_exp_w(np.array([1.0, 3.0]), np.array([0.0, 0.0])).diagonal()
     array([2., 6.])
     """
-    xp, w, x = _pair(w, x)
+    xp, w, x = same_length_vectors(w=w, x=x)
     return Diagonal(2.0 * w * xp.exp(x))
 
 
@@ -181,7 +176,7 @@ def jac_square_mul_exp_x(w: Array, x: Array) -> Diagonal:
     >>> jac_square_mul_exp_x(np.array([1.0, 3.0]), np.array([0.0, 0.0])).diagonal()
     array([1., 9.])
     """
-    xp, w, x = _pair(w, x)
+    xp, w, x = same_length_vectors(w=w, x=x)
     return Diagonal(w * w * xp.exp(x))
 
 
@@ -190,7 +185,7 @@ def jac_square_mul_exp_x(w: Array, x: Array) -> Diagonal:
 
 def add(w: Array, x: Array) -> Array:
     r"""Primal of RULES E-3/E-4: ``y = w + x``. Shapes: w, x ``(n,)`` → ``(n,)``."""
-    _xp, w, x = _pair(w, x)
+    _xp, w, x = same_length_vectors(w=w, x=x)
     return w + x
 
 
@@ -206,7 +201,7 @@ def jac_add_w(w: Array, x: Array) -> ScaledIdentity:
     array([[1., 0.],
            [0., 1.]])
     """
-    _xp, w, x = _pair(w, x)
+    _xp, w, x = same_length_vectors(w=w, x=x)
     return identity_like(w)
 
 
@@ -221,7 +216,7 @@ def jac_add_x(w: Array, x: Array) -> ScaledIdentity:
     >>> J.shape, float(J.scale)
     ((3, 3), 1.0)
     """
-    _xp, w, x = _pair(w, x)
+    _xp, w, x = same_length_vectors(w=w, x=x)
     return identity_like(x)
 
 
@@ -230,7 +225,7 @@ def jac_add_x(w: Array, x: Array) -> ScaledIdentity:
 
 def sub(w: Array, x: Array) -> Array:
     r"""Primal of RULES E-5/E-6: ``y = w − x``. Shapes: w, x ``(n,)`` → ``(n,)``."""
-    _xp, w, x = _pair(w, x)
+    _xp, w, x = same_length_vectors(w=w, x=x)
     return w - x
 
 
@@ -244,7 +239,7 @@ def jac_sub_w(w: Array, x: Array) -> ScaledIdentity:
     >>> float(jac_sub_w(np.zeros(2), np.zeros(2)).scale)
     1.0
     """
-    _xp, w, x = _pair(w, x)
+    _xp, w, x = same_length_vectors(w=w, x=x)
     return identity_like(w)
 
 
@@ -259,7 +254,7 @@ def jac_sub_x(w: Array, x: Array) -> ScaledIdentity:
     >>> float(J.scale), J.diagonal()
     (-1.0, array([-1., -1.]))
     """
-    _xp, w, x = _pair(w, x)
+    _xp, w, x = same_length_vectors(w=w, x=x)
     return identity_like(x, -1.0)
 
 
@@ -268,7 +263,7 @@ def jac_sub_x(w: Array, x: Array) -> ScaledIdentity:
 
 def mul(w: Array, x: Array) -> Array:
     r"""Primal of RULES E-7/E-8: ``y = w ⊗ x`` (Hadamard product). Shapes: w, x ``(n,)`` → ``(n,)``."""
-    _xp, w, x = _pair(w, x)
+    _xp, w, x = same_length_vectors(w=w, x=x)
     return w * x
 
 
@@ -282,7 +277,7 @@ def jac_mul_w(w: Array, x: Array) -> Diagonal:
     >>> jac_mul_w(np.array([1.0, 2.0]), np.array([3.0, 4.0])).diagonal()
     array([3., 4.])
     """
-    _xp, w, x = _pair(w, x)
+    _xp, w, x = same_length_vectors(w=w, x=x)
     return Diagonal(x)
 
 
@@ -296,7 +291,7 @@ def jac_mul_x(w: Array, x: Array) -> Diagonal:
     >>> jac_mul_x(np.array([1.0, 2.0]), np.array([3.0, 4.0])).diagonal()
     array([1., 2.])
     """
-    _xp, w, x = _pair(w, x)
+    _xp, w, x = same_length_vectors(w=w, x=x)
     return Diagonal(w)
 
 
@@ -349,7 +344,7 @@ def maximum(w: Array, x: Array) -> Array:
     At a tie ``w_i = x_i`` the ``where`` picks ``x_i``, so autodiff sends the derivative to ``x``
     (``jnp.maximum`` would split it 0.5/0.5). Shapes: w, x ``(n,)`` → ``(n,)``.
     """
-    xp, w, x = _pair(w, x)
+    xp, w, x = same_length_vectors(w=w, x=x)
     return xp.where(w > x, w, x)
 
 
@@ -366,7 +361,7 @@ def jac_maximum_w(w: Array, x: Array) -> Diagonal:
     >>> jac_maximum_w(np.array([2.0, 1.0, 0.0]), np.array([1.0, 1.0, 5.0])).diagonal()
     array([1., 0., 0.])
     """
-    xp, w, x = _pair(w, x)
+    xp, w, x = same_length_vectors(w=w, x=x)
     return Diagonal(xp.astype(w > x, w.dtype))
 
 
@@ -381,7 +376,7 @@ def jac_maximum_x(w: Array, x: Array) -> Diagonal:
     >>> jac_maximum_x(np.array([2.0, 1.0, 0.0]), np.array([1.0, 1.0, 5.0])).diagonal()
     array([0., 1., 1.])
     """
-    xp, w, x = _pair(w, x)
+    xp, w, x = same_length_vectors(w=w, x=x)
     return Diagonal(xp.astype(w <= x, x.dtype))
 
 
@@ -390,7 +385,7 @@ def greater(w: Array, x: Array) -> Array:
 
     Shapes: w, x ``(n,)`` → ``(n,)``.
     """
-    xp, w, x = _pair(w, x)
+    xp, w, x = same_length_vectors(w=w, x=x)
     return xp.astype(w > x, w.dtype)
 
 
@@ -407,7 +402,7 @@ def jac_greater_w(w: Array, x: Array) -> ScaledIdentity:
     >>> J.shape, float(J.scale)
     ((2, 2), 0.0)
     """
-    _xp, w, x = _pair(w, x)
+    _xp, w, x = same_length_vectors(w=w, x=x)
     return identity_like(w, 0.0)
 
 
@@ -421,5 +416,5 @@ def jac_greater_x(w: Array, x: Array) -> ScaledIdentity:
     >>> jac_greater_x(np.array([1.0]), np.array([1.0])).todense()
     array([[0.]])
     """
-    _xp, w, x = _pair(w, x)
+    _xp, w, x = same_length_vectors(w=w, x=x)
     return identity_like(x, 0.0)

@@ -50,12 +50,6 @@ Array = Any
 # --- helpers -------------------------------------------------------------------------------------
 
 
-def _vectors(w: Array, x: Array) -> tuple[Any, Array, Array]:
-    """Validate two real vectors w, x ∈ Rⁿ of one length."""
-    xp, (w, x) = same_length_vectors(w=w, x=x)
-    return xp, w, x
-
-
 def _unit(w: Array, b: Array, x: Array) -> tuple[Any, Array, Array, Array]:
     xp, (w, b, x) = inputs(w=w, b=b, x=x)
     require_ndim("w", w, 1, "a vector w ∈ Rⁿ")
@@ -89,7 +83,7 @@ def _step(xp: Any, z: Array) -> Array:
 
 def dot(w: Array, x: Array) -> Array:
     r"""Primal of RULES N-1: ``y = w·x = Σ_i w_i x_i = sum(w ⊗ x)``. Shapes: w, x ``(n,)`` → ``()``."""
-    xp, w, x = _vectors(w, x)
+    xp, w, x = same_length_vectors(w=w, x=x)
     return xp.sum(w * x)
 
 
@@ -107,7 +101,7 @@ def grad_dot_w(w: Array, x: Array) -> Array:
     >>> grad_dot_w(np.array([1.0, 2.0]), np.array([3.0, 4.0]))
     array([3., 4.])
     """
-    xp, w, x = _vectors(w, x)
+    xp, w, x = same_length_vectors(w=w, x=x)
     return xp.ones_like(w) @ Diagonal(x)
 
 
@@ -120,7 +114,7 @@ def grad_dot_x(w: Array, x: Array) -> Array:
     >>> grad_dot_x(np.array([1.0, 2.0]), np.array([3.0, 4.0]))
     array([1., 2.])
     """
-    xp, w, x = _vectors(w, x)
+    xp, w, x = same_length_vectors(w=w, x=x)
     return xp.ones_like(x) @ Diagonal(w)
 
 

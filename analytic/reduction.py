@@ -83,12 +83,6 @@ def _expand(x: Array, z: Array) -> tuple[Any, Array, Array]:
     return xp, x, z
 
 
-def _pair(w: Array, x: Array) -> tuple[Any, Array, Array]:
-    """Validate two real vectors w, x ∈ Rⁿ of one length."""
-    xp, (w, x) = same_length_vectors(w=w, x=x)
-    return xp, w, x
-
-
 # --- R-1 The general sum reduction (§4.4) --------------------------------------------------------
 
 
@@ -246,7 +240,7 @@ def grad_sum_add_scalar_z(x: Array, z: Array) -> Array:
 
 def sum_add(w: Array, x: Array) -> Array:
     r"""Primal of RULES R-4 (implied): ``y = sum(w + x)``. Shapes: w, x ``(n,)`` → ``()``."""
-    xp, w, x = _pair(w, x)
+    xp, w, x = same_length_vectors(w=w, x=x)
     return xp.sum(w + x)
 
 
@@ -262,7 +256,7 @@ def grad_sum_add_w(w: Array, x: Array) -> Array:
     >>> grad_sum_add_w(np.array([1.0, 2.0]), np.array([3.0, 4.0]))
     array([1., 1.])
     """
-    xp, w, x = _pair(w, x)
+    xp, w, x = same_length_vectors(w=w, x=x)
     return xp.ones_like(w) @ identity_like(w)
 
 
@@ -275,5 +269,5 @@ def grad_sum_add_x(w: Array, x: Array) -> Array:
     >>> grad_sum_add_x(np.array([1.0, 2.0]), np.array([3.0, 4.0]))
     array([1., 1.])
     """
-    xp, w, x = _pair(w, x)
+    xp, w, x = same_length_vectors(w=w, x=x)
     return xp.ones_like(x) @ identity_like(x)
