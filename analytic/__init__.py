@@ -7,7 +7,7 @@ JAX arrays inside ``jax.jit``. This package never imports JAX.
 
 Conventions (see the project's DESIGN.md): numerator layout; gradients shaped like their argument;
 ``d/dz max(0, z) = 0`` at ``z = 0``; identity and diagonal Jacobians stay structured
-(:mod:`analytic.structured`) until :func:`analytic.structured.todense` is asked for.
+(:mod:`chainrule.analytic.structured`) until :func:`chainrule.analytic.structured.todense` is asked for.
 """
 
 from __future__ import annotations

@@ -261,7 +261,7 @@ def vector_chain(df_dg: Array, dg_dx: Array, *, g_ndim: int | None = None) -> Ar
     have axes (the matrix-product reading) and 0 when either is a scalar. Pass ``g_ndim=0`` for a scalar
     ``g`` between a vector ``f`` and a vector ``x``: ``(m×1)(1×n)``, an outer product.
 
-    Structured Jacobians (:mod:`analytic.structured`) stay structured: ``Diagonal @ Diagonal`` is a
+    Structured Jacobians (:mod:`chainrule.analytic.structured`) stay structured: ``Diagonal @ Diagonal`` is a
     ``Diagonal`` in O(n) (the diagonal special case C-12), a dense factor times a diagonal scales its
     rows or columns without building ``diag``.
 
@@ -269,7 +269,7 @@ def vector_chain(df_dg: Array, dg_dx: Array, *, g_ndim: int | None = None) -> Ar
     shapes. No kinks.
 
     >>> import numpy as np
-    >>> from analytic.structured import Diagonal
+    >>> from chainrule.analytic.structured import Diagonal
     >>> vector_chain(np.ones((2, 3)), np.ones((3, 4))).shape
     (2, 4)
     >>> vector_chain(Diagonal(np.array([1.0, 2.0])), Diagonal(np.array([3.0, 4.0])))
@@ -805,7 +805,7 @@ def jac_sin_x2_elementwise_x(x: Array) -> Diagonal:
     product, whose diagonal holds the single-variable chain-rule values ``(∂f_i/∂g_i)(∂g_i/∂x_i)``
     (those of C-2 at each ``x_i``). Composed in O(n) by :func:`vector_chain`, never densified.
 
-    Shapes: x ``(n,)``. Returns a :class:`~analytic.structured.Diagonal` of shape ``(n, n)`` (numerator
+    Shapes: x ``(n,)``. Returns a :class:`~chainrule.analytic.structured.Diagonal` of shape ``(n, n)`` (numerator
     layout). No kinks.
 
     >>> import numpy as np

@@ -9,8 +9,8 @@ Notation (the paper's): ``w, x ∈ Rⁿ`` are vectors and ``○`` is any element
 * **E-2** (the element-wise diagonal condition): if ``f_i`` uses at most ``w_i`` and ``g_i`` at most
   ``x_i``, every off-diagonal entry is ``∂/∂w_j`` of a constant, 0, and the Jacobians are diagonal.
 * **E-3 … E-10**: the common operators with ``f(w) = w`` and ``g(x) = x`` (the §8.2 table): ``I`` and
-  ``−I`` come back as :class:`~analytic.structured.ScaledIdentity`, ``diag(·)`` as
-  :class:`~analytic.structured.Diagonal`, both in O(n) memory.
+  ``−I`` come back as :class:`~chainrule.analytic.structured.ScaledIdentity`, ``diag(·)`` as
+  :class:`~chainrule.analytic.structured.Diagonal`, both in O(n) memory.
 * **E-11** (extension, not in the paper): ``max(w, x)`` and ``w > x``, which the paper names as common
   in deep learning without giving their Jacobians.
 
@@ -125,7 +125,7 @@ def jac_matvec_mul_x(A: Array, w: Array, x: Array) -> Diagonal:
     ``g_i(x) = x_i`` uses only ``x_i``, so ``J_x`` is diagonal even though ``J_w`` is not:
     ``∂/∂x_j ((Aw)_i x_i) = (Aw)_i`` if ``i = j`` and 0 otherwise.
 
-    Shapes: A ``(n, n)``, w, x ``(n,)``. Returns a :class:`~analytic.structured.Diagonal` of shape
+    Shapes: A ``(n, n)``, w, x ``(n,)``. Returns a :class:`~chainrule.analytic.structured.Diagonal` of shape
     ``(n, n)``, numerator layout. No kinks.
 
     >>> import numpy as np
@@ -155,7 +155,7 @@ def jac_square_mul_exp_w(w: Array, x: Array) -> Diagonal:
 
     Off the diagonal, ``∂/∂w_j (w_i² exp(x_i)) = 0`` for ``j ≠ i``: the term is a constant in ``w_j``.
 
-    Shapes: w, x ``(n,)``. Returns a :class:`~analytic.structured.Diagonal` of shape ``(n, n)``,
+    Shapes: w, x ``(n,)``. Returns a :class:`~chainrule.analytic.structured.Diagonal` of shape ``(n, n)``,
     numerator layout. No kinks.
 
     >>> import numpy as np
@@ -169,7 +169,7 @@ def jac_square_mul_exp_w(w: Array, x: Array) -> Diagonal:
 def jac_square_mul_exp_x(w: Array, x: Array) -> Diagonal:
     r"""∂(w² ⊗ exp(x))/∂x = diag(w² ⊗ exp(x))   (RULES E-2, §4.2)
 
-    Shapes: w, x ``(n,)``. Returns a :class:`~analytic.structured.Diagonal` of shape ``(n, n)``,
+    Shapes: w, x ``(n,)``. Returns a :class:`~chainrule.analytic.structured.Diagonal` of shape ``(n, n)``,
     numerator layout. No kinks.
 
     >>> import numpy as np
@@ -193,7 +193,7 @@ def jac_add_w(w: Array, x: Array) -> ScaledIdentity:
     r"""∂(w + x)/∂w = diag(…∂(w_i + x_i)/∂w_i…) = diag(1⃗) = I   (RULES E-3, §4.2)
 
     ``∂(w_i + x_i)/∂w_i = 1 + 0 = 1``. Shapes: w, x ``(n,)``. Returns ``I`` as a
-    :class:`~analytic.structured.ScaledIdentity` of shape ``(n, n)`` (O(1) memory), numerator layout.
+    :class:`~chainrule.analytic.structured.ScaledIdentity` of shape ``(n, n)`` (O(1) memory), numerator layout.
     No kinks.
 
     >>> import numpy as np
@@ -209,7 +209,7 @@ def jac_add_x(w: Array, x: Array) -> ScaledIdentity:
     r"""∂(w + x)/∂x = diag(1⃗) = I   (RULES E-4, §4.2)
 
     ``∂(w_i + x_i)/∂x_i = 0 + 1 = 1``. Shapes: w, x ``(n,)``. Returns ``I`` as a
-    :class:`~analytic.structured.ScaledIdentity` of shape ``(n, n)``, numerator layout. No kinks.
+    :class:`~chainrule.analytic.structured.ScaledIdentity` of shape ``(n, n)``, numerator layout. No kinks.
 
     >>> import numpy as np
     >>> J = jac_add_x(np.zeros(3), np.zeros(3))
@@ -232,7 +232,7 @@ def sub(w: Array, x: Array) -> Array:
 def jac_sub_w(w: Array, x: Array) -> ScaledIdentity:
     r"""∂(w − x)/∂w = diag(1⃗) = I   (RULES E-5, §4.2)
 
-    Shapes: w, x ``(n,)``. Returns ``I`` as a :class:`~analytic.structured.ScaledIdentity` of shape
+    Shapes: w, x ``(n,)``. Returns ``I`` as a :class:`~chainrule.analytic.structured.ScaledIdentity` of shape
     ``(n, n)``, numerator layout. No kinks.
 
     >>> import numpy as np
@@ -247,7 +247,7 @@ def jac_sub_x(w: Array, x: Array) -> ScaledIdentity:
     r"""∂(w − x)/∂x = diag(−1⃗) = −I   (RULES E-6, §4.2)
 
     ``∂(w_i − x_i)/∂x_i = 0 − 1 = −1``. Shapes: w, x ``(n,)``. Returns ``−I`` as a
-    :class:`~analytic.structured.ScaledIdentity` of shape ``(n, n)``, numerator layout. No kinks.
+    :class:`~chainrule.analytic.structured.ScaledIdentity` of shape ``(n, n)``, numerator layout. No kinks.
 
     >>> import numpy as np
     >>> J = jac_sub_x(np.zeros(2), np.zeros(2))
@@ -270,7 +270,7 @@ def mul(w: Array, x: Array) -> Array:
 def jac_mul_w(w: Array, x: Array) -> Diagonal:
     r"""∂(w ⊗ x)/∂w = diag(x)   (RULES E-7, §4.2)
 
-    ``∂(w_i x_i)/∂w_i = x_i``. Shapes: w, x ``(n,)``. Returns a :class:`~analytic.structured.Diagonal`
+    ``∂(w_i x_i)/∂w_i = x_i``. Shapes: w, x ``(n,)``. Returns a :class:`~chainrule.analytic.structured.Diagonal`
     Jacobian of shape ``(n, n)`` (O(n) memory), numerator layout. No kinks.
 
     >>> import numpy as np
@@ -284,7 +284,7 @@ def jac_mul_w(w: Array, x: Array) -> Diagonal:
 def jac_mul_x(w: Array, x: Array) -> Diagonal:
     r"""∂(w ⊗ x)/∂x = diag(w)   (RULES E-8, §4.2)
 
-    Shapes: w, x ``(n,)``. Returns a :class:`~analytic.structured.Diagonal` of shape ``(n, n)``,
+    Shapes: w, x ``(n,)``. Returns a :class:`~chainrule.analytic.structured.Diagonal` of shape ``(n, n)``,
     numerator layout. No kinks.
 
     >>> import numpy as np
@@ -311,7 +311,7 @@ def jac_div_w(w: Array, x: Array) -> Diagonal:
     r"""∂(w ⊘ x)/∂w = diag(…1/x_i…)   (RULES E-9, §4.2)
 
     Domain: every ``x_i ≠ 0`` (a concrete zero raises ``ValueError``). Shapes: w, x ``(n,)``. Returns a
-    :class:`~analytic.structured.Diagonal` of shape ``(n, n)``, numerator layout. No kinks.
+    :class:`~chainrule.analytic.structured.Diagonal` of shape ``(n, n)``, numerator layout. No kinks.
 
     >>> import numpy as np
     >>> jac_div_w(np.array([1.0, 1.0]), np.array([2.0, -4.0])).diagonal()
@@ -325,7 +325,7 @@ def jac_div_x(w: Array, x: Array) -> Diagonal:
     r"""∂(w ⊘ x)/∂x = diag(…−w_i/x_i²…)   (RULES E-10, §4.2)
 
     Domain: every ``x_i ≠ 0`` (a concrete zero raises ``ValueError``). Shapes: w, x ``(n,)``. Returns a
-    :class:`~analytic.structured.Diagonal` of shape ``(n, n)``, numerator layout. No kinks.
+    :class:`~chainrule.analytic.structured.Diagonal` of shape ``(n, n)``, numerator layout. No kinks.
 
     >>> import numpy as np
     >>> jac_div_x(np.array([3.0, 1.0]), np.array([1.0, -2.0])).diagonal()
@@ -353,7 +353,7 @@ def jac_maximum_w(w: Array, x: Array) -> Diagonal:
 
     By the diagonal condition (E-2), with ``∂max(w_i, x_i)/∂w_i = 1`` where ``w_i`` wins and 0 elsewhere.
 
-    Shapes: w, x ``(n,)``. Returns a :class:`~analytic.structured.Diagonal` of zeros and ones, shape
+    Shapes: w, x ``(n,)``. Returns a :class:`~chainrule.analytic.structured.Diagonal` of zeros and ones, shape
     ``(n, n)``, numerator layout. Kink (tie convention): **0 at** ``w_i = x_i``; the tie's derivative
     goes to ``x`` (what JAX gives for ``where(w > x, w, x)``).
 
@@ -368,7 +368,7 @@ def jac_maximum_w(w: Array, x: Array) -> Diagonal:
 def jac_maximum_x(w: Array, x: Array) -> Diagonal:
     r"""∂max(w, x)/∂x = diag(1[w_i ≤ x_i])   (RULES E-11, §4.2; extension, not in the paper)
 
-    Shapes: w, x ``(n,)``. Returns a :class:`~analytic.structured.Diagonal` of zeros and ones, shape
+    Shapes: w, x ``(n,)``. Returns a :class:`~chainrule.analytic.structured.Diagonal` of zeros and ones, shape
     ``(n, n)``, numerator layout. Kink (tie convention): **1 at** ``w_i = x_i``; the tie's derivative
     goes to ``x``, so ``jac_maximum_w + jac_maximum_x = I`` everywhere, ties included.
 
@@ -393,7 +393,7 @@ def jac_greater_w(w: Array, x: Array) -> ScaledIdentity:
     r"""∂(w > x)/∂w = 0 (n × n) almost everywhere   (RULES E-11, §4.2; extension, not in the paper)
 
     ``w > x`` is piecewise constant, so its Jacobian is the zero matrix wherever it exists.
-    Returned as a structured zero, ``0·I`` (a :class:`~analytic.structured.ScaledIdentity` of shape
+    Returned as a structured zero, ``0·I`` (a :class:`~chainrule.analytic.structured.ScaledIdentity` of shape
     ``(n, n)``, O(1) memory), numerator layout. Kink: at a tie ``w_i = x_i`` the step jumps and has no
     derivative; like autodiff, this returns 0 there too.
 

@@ -10,8 +10,8 @@ with ``f(x) = x``, and the element-wise rules of §4.2 (E-2) apply.
   same rule.
 
 Layout: numerator (DESIGN.md). A Jacobian with respect to ``x`` has shape ``(n, n)``; identity-like ones
-come back as :class:`~analytic.structured.ScaledIdentity` and diagonal ones as
-:class:`~analytic.structured.Diagonal` (O(n) memory). A derivative with respect to the scalar ``z`` is the
+come back as :class:`~chainrule.analytic.structured.ScaledIdentity` and diagonal ones as
+:class:`~chainrule.analytic.structured.Diagonal` (O(n) memory). A derivative with respect to the scalar ``z`` is the
 paper's vertical ``n × 1`` vector, as an array of shape ``(n,)`` (``out.shape + z.shape``, what
 ``jax.jacfwd`` returns).
 
@@ -79,7 +79,7 @@ def add_scalar(x: Array, z: Array) -> Array:
 def jac_add_scalar_x(x: Array, z: Array) -> ScaledIdentity:
     r"""∂(x + z)/∂x = diag(…∂(x_i + z)/∂x_i…) = diag(1⃗) = I   (RULES X-1, §4.3)
 
-    Shapes: x ``(n,)``, z ``()``. Returns ``I`` as a :class:`~analytic.structured.ScaledIdentity` of
+    Shapes: x ``(n,)``, z ``()``. Returns ``I`` as a :class:`~chainrule.analytic.structured.ScaledIdentity` of
     shape ``(n, n)``, numerator layout. No kinks.
 
     >>> import numpy as np
@@ -118,7 +118,7 @@ def jac_mul_scalar_x(x: Array, z: Array) -> ScaledIdentity:
     r"""∂(x z)/∂x = diag(1⃗ z) = I z   (RULES X-2, §4.3)
 
     ``∂(x_i z)/∂x_i = x_i ∂z/∂x_i + z ∂x_i/∂x_i = 0 + z``. Shapes: x ``(n,)``, z ``()``. Returns ``I z`` as
-    a :class:`~analytic.structured.ScaledIdentity` of shape ``(n, n)`` (O(1) memory), numerator layout.
+    a :class:`~chainrule.analytic.structured.ScaledIdentity` of shape ``(n, n)`` (O(1) memory), numerator layout.
     No kinks.
 
     >>> import numpy as np
@@ -156,7 +156,7 @@ def sub_scalar(x: Array, z: Array) -> Array:
 def jac_sub_scalar_x(x: Array, z: Array) -> ScaledIdentity:
     r"""∂(x − z)/∂x = I   (RULES X-3, §4.3; extension, not in the paper)
 
-    Shapes: x ``(n,)``, z ``()``. Returns ``I`` as a :class:`~analytic.structured.ScaledIdentity`, shape
+    Shapes: x ``(n,)``, z ``()``. Returns ``I`` as a :class:`~chainrule.analytic.structured.ScaledIdentity`, shape
     ``(n, n)``, numerator layout. No kinks.
 
     >>> import numpy as np
@@ -189,7 +189,7 @@ def rsub_scalar(x: Array, z: Array) -> Array:
 def jac_rsub_scalar_x(x: Array, z: Array) -> ScaledIdentity:
     r"""∂(z − x)/∂x = −I   (RULES X-3, §4.3; extension, not in the paper)
 
-    Shapes: x ``(n,)``, z ``()``. Returns ``−I`` as a :class:`~analytic.structured.ScaledIdentity`,
+    Shapes: x ``(n,)``, z ``()``. Returns ``−I`` as a :class:`~chainrule.analytic.structured.ScaledIdentity`,
     shape ``(n, n)``, numerator layout. No kinks.
 
     >>> import numpy as np
@@ -227,7 +227,7 @@ def jac_div_scalar_x(x: Array, z: Array) -> ScaledIdentity:
     r"""∂(x / z)/∂x = I / z   (RULES X-3, §4.3; extension, not in the paper)
 
     Domain: ``z ≠ 0``. Shapes: x ``(n,)``, z ``()``. Returns ``(1/z) I`` as a
-    :class:`~analytic.structured.ScaledIdentity`, shape ``(n, n)``, numerator layout. No kinks.
+    :class:`~chainrule.analytic.structured.ScaledIdentity`, shape ``(n, n)``, numerator layout. No kinks.
 
     >>> import numpy as np
     >>> float(jac_div_scalar_x(np.zeros(2), 4.0).scale)
@@ -267,7 +267,7 @@ def jac_rdiv_scalar_x(x: Array, z: Array) -> Diagonal:
     r"""∂(z / x)/∂x = diag(…−z/x_i²…)   (RULES X-3, §4.3; extension, not in the paper)
 
     Domain: every ``x_i ≠ 0``. Shapes: x ``(n,)``, z ``()``. Returns a
-    :class:`~analytic.structured.Diagonal` of shape ``(n, n)``, numerator layout. No kinks.
+    :class:`~chainrule.analytic.structured.Diagonal` of shape ``(n, n)``, numerator layout. No kinks.
 
     >>> import numpy as np
     >>> jac_rdiv_scalar_x(np.array([1.0, -2.0]), 4.0).diagonal()

@@ -10,7 +10,7 @@ their gradients as rows:
 Layout: numerator (DESIGN.md, the paper's): a Jacobian has shape ``out.shape + in.shape``
 (:func:`jacobian_shape`); the gradient of a scalar has the argument's shape. The paper also shows
 the **denominator** layout, the transpose (M-2: :func:`jac_fg_v_denominator`). The identity's Jacobian
-stays structured (:class:`~analytic.structured.ScaledIdentity`, O(n) memory). No kinks anywhere in this
+stays structured (:class:`~chainrule.analytic.structured.ScaledIdentity`, O(n) memory). No kinks anywhere in this
 module.
 
 | ID  | item                                                    | here                                     |
@@ -315,7 +315,7 @@ def jac_identity_x(x: Array) -> ScaledIdentity:
     r"""∂x/∂x = I: ∂x_i/∂x_j = 1 if i = j, 0 for j ≠ i   (RULES M-6, §4.1, §8.1)
 
     Shapes: x ``(n,)``; returns ``I`` of shape ``(n, n)`` as a
-    :class:`~analytic.structured.ScaledIdentity` (scale 1, O(1) memory; ``todense`` builds it), in x's
+    :class:`~chainrule.analytic.structured.ScaledIdentity` (scale 1, O(1) memory; ``todense`` builds it), in x's
     array library and dtype. Numerator layout (square: both layouts agree). No kinks.
 
     >>> import numpy as np
@@ -392,7 +392,7 @@ def jac_hadamard_w_from_partials(w: Array, x: Array) -> Array:
 
     The scalar route: ``y_i = w_i x_i`` depends on ``w_j`` only when ``j = i``, so the partial is
     ``x_i δ_ij``; :func:`jacobian_from_partials` reassembles the entries into the dense ``diag(x)``
-    (the structured form is :func:`analytic.elementwise.jac_mul_w`).
+    (the structured form is :func:`chainrule.analytic.elementwise.jac_mul_w`).
 
     Shapes: w, x ``(n,)``; returns ``(n, n)``, numerator layout, dense. No kinks.
 

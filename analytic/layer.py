@@ -21,7 +21,7 @@ IDs (not in RULES.md; this module's own scheme, origin "extension"):
 Layout: numerator (DESIGN.md). A Jacobian has shape ``out.shape + in.shape``, so ``∂(Wx + b)/∂W`` has
 shape ``(m, m, n)``; a gradient is shaped like its argument (``∂L/∂W`` is ``(m, n)``, like ``W``).
 Element-wise activations have diagonal Jacobians, returned as
-:class:`~analytic.structured.Diagonal` (O(n)).
+:class:`~chainrule.analytic.structured.Diagonal` (O(n)).
 
 Kink conventions: ReLU ``d/dz max(0, z) = 0`` at ``z = 0`` (the paper's, RULES N-3); leaky ReLU
 ``d/dz = α`` at ``z = 0`` (the ``z ≤ 0`` branch, like ReLU; ``jax.nn.leaky_relu`` takes 1 there).
@@ -187,7 +187,7 @@ def jac_dense_x(W: Array, b: Array, x: Array) -> Array:
 def jac_dense_b(W: Array, b: Array, x: Array) -> ScaledIdentity:
     r"""∂(Wx + b)/∂b = I   (LAYER-1, beyond §8)
 
-    Shapes as :func:`jac_dense_x`. Returns a :class:`~analytic.structured.ScaledIdentity` of shape
+    Shapes as :func:`jac_dense_x`. Returns a :class:`~chainrule.analytic.structured.ScaledIdentity` of shape
     ``(m, m)``. No kinks.
 
     >>> import numpy as np

@@ -118,7 +118,7 @@ def grad_loss_w(w: Array, b: Array, X: Array, y: Array) -> Array:
     only (the mask is per sample; see the module note). For ``N = 1`` it is ``2 e_1 x_1ᵀ``.
 
     Shapes: w ``(n,)``, b ``()``, X ``(N, n)``, y ``(N,)``. Returns shape ``(n,)``. Kink: inactive at
-    ``z_i = 0``. Same computation as :func:`analytic.neuron.loss_gradient`.
+    ``z_i = 0``. Same computation as :func:`chainrule.analytic.neuron.loss_gradient`.
 
     >>> import numpy as np
     >>> grad_loss_w(np.array([1.0]), 0.0, np.array([[2.0]]), np.array([0.5]))   # N = 1: 2·1.5·2

@@ -18,8 +18,8 @@ IDs (not in RULES.md; this module's own scheme, origin "extension"):
 
 Layout: numerator (DESIGN.md). Gradients are shaped like their argument; the (log-)softmax Jacobian is
 ``(k, k)`` with entry ``(i, j) = ∂sᵢ/∂z_j``, returned as a
-:class:`~analytic.structured.DiagonalPlusRankOne` and made dense only by
-:func:`~analytic.structured.todense`.
+:class:`~chainrule.analytic.structured.DiagonalPlusRankOne` and made dense only by
+:func:`~chainrule.analytic.structured.todense`.
 
 Domains: cross-entropy targets must be probability vectors (entries ≥ 0 summing to 1): the gradient
 ``s − y`` uses ``Σᵢ yᵢ = 1`` (in general it is ``(Σᵢ yᵢ) s − y``). Concrete inputs are checked; inside
@@ -28,7 +28,7 @@ Domains: cross-entropy targets must be probability vectors (entries ≥ 0 summin
 Kink convention (Huber): ``h_δ(r) = ½r²`` for ``|r| ≤ δ`` and ``δ(|r| − ½δ)`` otherwise. Its first
 derivative ``clip(r, −δ, δ)`` is continuous (both branches give ``±δ`` at ``|r| = δ``); the second
 derivative jumps from 1 to 0 there, and chainrule takes the quadratic branch's **1 at |r| = δ** (see
-:func:`analytic.hessian.hess_huber_y_hat`). The primal's ``where(|r| ≤ δ, …)`` makes JAX agree.
+:func:`chainrule.analytic.hessian.hess_huber_y_hat`). The primal's ``where(|r| ≤ δ, …)`` makes JAX agree.
 
 References:
   T. Parr and J. Howard, "The Matrix Calculus You Need For Deep Learning", arXiv:1802.01528.
@@ -138,7 +138,7 @@ def jac_softmax_z(z: Array) -> DiagonalPlusRankOne:
 
     Quotient rule on ``sᵢ = e^{zᵢ}/Σ``: ``∂sᵢ/∂zⱼ = sᵢ[i = j] − sᵢ sⱼ``. A diagonal minus a rank-one
     matrix: stored as ``DiagonalPlusRankOne(s, s, s, −1)`` in O(k) memory, applied to a vector in O(k)
-    (``J t = s ⊙ t − s (s·t)``); :func:`~analytic.structured.todense` builds the ``(k, k)`` array.
+    (``J t = s ⊙ t − s (s·t)``); :func:`~chainrule.analytic.structured.todense` builds the ``(k, k)`` array.
 
     Shapes: z ``(k,)``. Returns shape ``(k, k)``, numerator layout (symmetric here). No kinks.
 

@@ -186,7 +186,7 @@ def jac_relu_x(x: Array) -> Diagonal:
     ``max(0, x)`` is an element-wise unary operator, so by the diagonal condition (E-2) its Jacobian is
     diagonal; the paper writes its diagonal as "a vector of zeros and ones".
 
-    Shapes: x ``(n,)``. Returns a :class:`~analytic.structured.Diagonal` of shape ``(n, n)``
+    Shapes: x ``(n,)``. Returns a :class:`~chainrule.analytic.structured.Diagonal` of shape ``(n, n)``
     (numerator layout, O(n) memory). Kink: 0 at ``x_i = 0``.
 
     >>> import numpy as np

@@ -13,7 +13,7 @@ the column sums of ``f``'s Jacobian. The special cases:
 * **R-3** ``sum(x z)``: ``∂y/∂x = [z, …, z]`` and ``∂y/∂z = sum(x)``.
 * **R-4** (implied: §4.5 names it without computing it) ``sum(w + x)``: ``∂/∂w = ∂/∂x = 1⃗ᵀ I = 1⃗ᵀ``.
 
-The dot product ``w·x = sum(w ⊗ x)`` (RULES N-1, §5 and §8.4) lives in :mod:`analytic.neuron`.
+The dot product ``w·x = sum(w ⊗ x)`` (RULES N-1, §5 and §8.4) lives in :mod:`chainrule.analytic.neuron`.
 
 *v1 erratum* (RULES R-3): the Feb-2018 reference section gave ``∇_z sum(xz) = n``. That is wrong; ``n``
 is the z-derivative of ``sum(x + z)`` (:func:`grad_sum_add_scalar_z`), not of ``sum(x z)``

@@ -19,7 +19,7 @@ example; the constant is a Python number, a parameter of the rule and not a vari
 
 Shapes: every argument and result is a scalar (a 0-d array; a Python number is accepted and becomes a
 0-d array of float64); results are 0-d arrays too, never NumPy scalars. For element-wise use on
-vectors see :mod:`analytic.elementwise`.
+vectors see :mod:`chainrule.analytic.elementwise`.
 Layout: a derivative of a scalar function of a scalar is a scalar (the paper's ``1 × 1``).
 Domains: ``ln(x²)`` needs ``x ≠ 0``; ``xⁿ`` with a negative integer ``n`` needs ``x ≠ 0`` and with a
 non-integer ``n`` needs ``x > 0``. A concrete input outside the domain raises ``ValueError``.

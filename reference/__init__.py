@@ -1,15 +1,15 @@
 """chainrule's reference side: what JAX says, the rule catalog, verification and validation helpers.
 
-* :mod:`reference.autodiff`: numerator-layout wrappers of ``jax.grad`` / ``jacfwd`` / ``jacrev`` /
+* :mod:`chainrule.reference.autodiff`: numerator-layout wrappers of ``jax.grad`` / ``jacfwd`` / ``jacrev`` /
   ``jvp`` / ``vjp`` in a scoped float64 context;
-* :mod:`reference.catalog`: one record per rule, pairing an analytic primal with its closed form;
-* :mod:`reference.verify`: the engine behind ``chainrule verify``;
-* :mod:`reference.samplers`: input domains for randomized trials;
-* :mod:`reference.derivation`: :class:`Derivation`, a chain-rule derivation checked step by
-  step (worked examples in :mod:`reference.examples`, ``chainrule explain``);
-* :mod:`reference.check`: ``check_gradient``, ``check_jacobian``, ``check_vjp``, ``check_jvp``,
+* :mod:`chainrule.reference.catalog`: one record per rule, pairing an analytic primal with its closed form;
+* :mod:`chainrule.reference.verify`: the engine behind ``chainrule verify``;
+* :mod:`chainrule.reference.samplers`: input domains for randomized trials;
+* :mod:`chainrule.reference.derivation`: :class:`Derivation`, a chain-rule derivation checked step by
+  step (worked examples in :mod:`chainrule.reference.examples`, ``chainrule explain``);
+* :mod:`chainrule.reference.check`: ``check_gradient``, ``check_jacobian``, ``check_vjp``, ``check_jvp``,
   ``check_hessian`` and their ``assert_*`` twins, for anyone's hand-derived derivative;
-* :mod:`reference.pytest_plugin`, :mod:`reference.strategies`, :mod:`reference.plot`: the
+* :mod:`chainrule.reference.pytest_plugin`, :mod:`chainrule.reference.strategies`, :mod:`chainrule.reference.plot`: the
   ``chainrule_check`` fixture, Hypothesis strategies, and heatmaps of a check.
 
 Every public name is importable from here (``from reference import check_gradient``); the package
@@ -22,7 +22,7 @@ import importlib
 from typing import TYPE_CHECKING, Any
 
 # Public names are imported on first use (PEP 562): pytest loads this package in every test run of
-# every project where chainrule is installed (the ``pytest11`` plugin reference.pytest_plugin), so
+# every project where chainrule is installed (the ``pytest11`` plugin chainrule.reference.pytest_plugin), so
 # importing ``reference`` must not import JAX. Add new public names here, not as eager imports.
 _EXPORTS = {
     "gradient": "autodiff", "hvp": "autodiff", "jacobian": "autodiff", "jvp": "autodiff",

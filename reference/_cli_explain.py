@@ -1,4 +1,4 @@
-"""``chainrule explain``: the step table of a built-in worked example (:mod:`reference.examples`).
+"""``chainrule explain``: the step table of a built-in worked example (:mod:`chainrule.reference.examples`).
 
 * ``chainrule explain NAME [--markdown] [--around K] [--seed S]`` checks the example's derivation and
   prints its step table (variable, definition, claimed partials, JAX's partials, ∂y/∂v, status).

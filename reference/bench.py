@@ -3,7 +3,7 @@
 A benchmark is a :class:`Suite`: a name, a title, and a function that yields :class:`Case` records
 (one problem size each). A case builds its inputs and its :class:`Contender` list on demand: the
 closed form on NumPy, the closed form under ``jax.jit``, ``jit(jax.grad)``, ``jit(jacfwd)``, … The
-suites live in :mod:`reference.bench_suites`; adding one is one function and one line there.
+suites live in :mod:`chainrule.reference.bench_suites`; adding one is one function and one line there.
 
 Method, for every case (the numbers in ``results.json`` say which of these applied):
 
@@ -25,7 +25,7 @@ Method, for every case (the numbers in ``results.json`` say which of these appli
   recorded with every run.
 
 A suite whose JAX must start differently (several simulated devices) names environment variables in
-``Suite.env`` and runs in a subprocess (``python -m reference.bench --worker NAME``).
+``Suite.env`` and runs in a subprocess (``python -m chainrule.reference.bench --worker NAME``).
 """
 
 from __future__ import annotations
@@ -341,7 +341,7 @@ def run_suite(suite: Suite, quick: bool, on_case: Callable[[dict[str, Any]], Non
 
 def _run_in_subprocess(suite: Suite, quick: bool) -> dict[str, Any]:
     env = {**os.environ, **suite.env}
-    cmd = [sys.executable, "-m", "reference.bench", "--worker", suite.name] + (["--quick"] if quick else [])
+    cmd = [sys.executable, "-m", "chainrule.reference.bench", "--worker", suite.name] + (["--quick"] if quick else [])
     proc = subprocess.run(cmd, env=env, capture_output=True, text=True, check=False)
     if proc.returncode != 0:
         raise RuntimeError(
@@ -352,7 +352,7 @@ def _run_in_subprocess(suite: Suite, quick: bool) -> dict[str, Any]:
 
 
 def _worker(argv: Sequence[str]) -> int:
-    """``python -m reference.bench --worker NAME [--quick]``: run one suite, print its cases as JSON."""
+    """``python -m chainrule.reference.bench --worker NAME [--quick]``: run one suite, print its cases as JSON."""
     from .bench_suites import SUITES
 
     name = argv[argv.index("--worker") + 1]

@@ -1,7 +1,7 @@
 """The benchmark suites of ``chainrule bench``: closed forms vs ``jax.grad``, ``jacfwd``, ``jacrev``.
 
-Each suite is one :class:`~reference.bench.Suite` record whose ``cases(quick)`` function yields one
-:class:`~reference.bench.Case` per problem size; a case's ``build()`` allocates the inputs and lists
+Each suite is one :class:`~chainrule.reference.bench.Suite` record whose ``cases(quick)`` function yields one
+:class:`~chainrule.reference.bench.Case` per problem size; a case's ``build()`` allocates the inputs and lists
 the contenders. To add a suite, write such a function and append a record to :data:`SUITES`.
 
 * ``loss_gradient``: RULES L-3/L-5, the neuron's loss gradient over X of N × d (§6);
@@ -28,7 +28,7 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 
-from analytic.structured import Diagonal
+from chainrule.analytic.structured import Diagonal
 
 from .bench import Case, Contender, Suite
 from .catalog import by_name
@@ -43,7 +43,7 @@ def _rule(name: str) -> Any:
 # The closed forms and primals timed here, each reached through the record that verifies it.
 nn = SimpleNamespace(
     loss=_rule("loss_gradient_w").primal,
-    loss_gradient=_rule("loss_gradient_w").uses[0],  # the public analytic.neuron.loss_gradient
+    loss_gradient=_rule("loss_gradient_w").uses[0],  # the public chainrule.analytic.neuron.loss_gradient
     relu=_rule("jac_relu_x").primal,
     jac_relu_x=_rule("jac_relu_x").derivative,
 )
@@ -474,7 +474,7 @@ def hvp_cases(quick: bool) -> Iterator[Case]:
 SUITES: tuple[Suite, ...] = (
     Suite("loss_gradient", "Neuron loss gradient (RULES L-3, L-5): closed form vs autodiff",
           "(∂C/∂w, ∂C/∂b) for C = mean((y − max(0, Xw + b))²), X of N × d (N·d ≤ 2·10⁷). "
-          "'closed form' is analytic.neuron.loss_gradient; 'scan, one pass' is a JAX-only yardstick "
+          "'closed form' is chainrule.analytic.neuron.loss_gradient; 'scan, one pass' is a JAX-only yardstick "
           "(lax.scan over row blocks) and 'X @ w' one pass over X.",
           "N (rows of X)", "jit(grad)", loss_gradient_cases),
     Suite("elementwise", "Element-wise Jacobian (RULES N-4): structured O(n) vs dense",

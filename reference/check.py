@@ -27,8 +27,8 @@ structure outside the inputs'); arguments may be pytrees (dicts of parameters), 
 (``params['layer2']['W']``).
 
 **Trials.** ``args`` are examples: every trial draws new inputs of the same shapes and dtypes from
-each argument's domain (``domains={"x": "positive"}``; names from :data:`reference.samplers.DOMAINS`,
-a :class:`~reference.samplers.Domain`, a callable ``(rng, shape) -> array``, or ``"fixed"`` to keep
+each argument's domain (``domains={"x": "positive"}``; names from :data:`chainrule.reference.samplers.DOMAINS`,
+a :class:`~chainrule.reference.samplers.Domain`, a callable ``(rng, shape) -> array``, or ``"fixed"`` to keep
 the example's value). Gaussian draws make matrices non-symmetric and the example's shapes are kept,
 so pass distinct, non-square dimensions; where the example has a square argument (two equal axes)
 and ``f`` accepts other shapes, a passing check is retried with each of those axes grown by one, so a
@@ -40,9 +40,9 @@ formula that holds only when dimensions coincide is caught. A failing check is r
 second seed costs one run). A NumPy-only candidate (it calls ``np.*`` on its inputs) is detected when
 tracing fails and runs in a loop, one trial at a time, with hygiene checks: it must not modify its
 inputs, and two calls on the same inputs must agree (``hygiene=True``). Structured Jacobians
-(``analytic.structured``) are densified.
+(``chainrule.analytic.structured``) are densified.
 
-**Tolerances** come from one table, :data:`reference.tolerances.TOLERANCES`, keyed by the candidate's
+**Tolerances** come from one table, :data:`chainrule.reference.tolerances.TOLERANCES`, keyed by the candidate's
 dtype (the least precise of the differentiated leaves and the reference precision), never scaled by
 size: a block of a trial passes when ``max|candidate − JAX| ≤ atol + rtol·max|JAX|``.
 
@@ -111,7 +111,7 @@ abs(x) at x = 0            1                               0 (``sgn(0) = 0``)
 
 The project's own convention (DESIGN.md) is the paper's: ``d/dz max(0, z) = 0`` at ``z = 0``.
 
-**Diagnosis.** A failing report names the kind of mistake (:mod:`reference.diagnosis`): wrong shape
+**Diagnosis.** A failing report names the kind of mistake (:mod:`chainrule.reference.diagnosis`): wrong shape
 (transposed / denominator layout, flattened, a batch sum missing, broadcasts but differs),
 non-finite values, a derivative missing for an argument (zero where JAX is not), transposed, a
 constant factor (sign flip, 2, 1/2, N, 1/N) or a factor that varies with the inputs, wrong at or
@@ -158,7 +158,7 @@ from .tolerances import TOLERANCES, Tolerance
 
 
 def is_structured(J: Any) -> bool:
-    """A structured Jacobian (``analytic.structured``'s, or any object with ``todense()`` and a 2-d ``shape``).
+    """A structured Jacobian (``chainrule.analytic.structured``'s, or anything with ``todense()`` and a ``shape``).
 
     Recognized by duck typing, so the validation helpers do not depend on :mod:`analytic`.
     """
@@ -558,7 +558,8 @@ def _setup(kind: str, f: Any, cand: Any, args: tuple[Any, ...], argnums: Any,
     worst = max(pool, key=lambda d: float(jnp.finfo(d).eps))
     key = _dtype_name(worst)
     if key not in TOLERANCES:
-        raise ValueError(f"no tolerance for dtype {key}; reference.tolerances.TOLERANCES has {sorted(TOLERANCES)}")
+        raise ValueError(f"no tolerance for dtype {key}; chainrule.reference.tolerances.TOLERANCES has "
+                         f"{sorted(TOLERANCES)}")
     base = TOLERANCES[key]
     tol = Tolerance(rtol=base.rtol if opts["rtol"] is None else float(opts["rtol"]),
                     atol=base.atol if opts["atol"] is None else float(opts["atol"]))
@@ -1246,7 +1247,7 @@ def _reproduce(P: _Problem, shapes: list[tuple[int, ...]]) -> str:
         doms = {k: (v if isinstance(v, str) else _Code(getattr(v, "name", None) or _label(v)))
                 for k, v in P.opts["domains"].items()}
         opts.append(f"domains={doms!r}")
-    return (f"reference.check_{P.kind}({_call_label(P.f)}, {_call_label(P.cand)}, "
+    return (f"chainrule.check_{P.kind}({_call_label(P.f)}, {_call_label(P.cand)}, "
             f"{', '.join(repr(a) for a in args)}, {', '.join(opts)})")
 
 

@@ -4,7 +4,7 @@
   check every catalog rule against JAX; exit status 1 if any fails, 2 on a usage error.
 * ``chainrule rules [--markdown]``: list the catalog (the README's rule table is this output).
 * ``chainrule check MODULE:FUNCTION MODULE:DERIVATIVE --shape x=5 …``: check your own derivative
-  against JAX (in :mod:`reference._cli_check`).
+  against JAX (in :mod:`chainrule.reference._cli_check`).
 
 Each subcommand lives in its own function ``_cmd_<name>`` with its parser in ``_add_<name>``.
 """

@@ -7,7 +7,7 @@ procedure: the inputs, then one step per intermediate variable with its *claimed
 :meth:`Derivation.check` then
 
 1. evaluates every step at the point (and at random points around it, ``around=K``), in float64 inside
-   the scoped :func:`reference.autodiff.x64` context; the composed function is traced and compiled once,
+   the scoped :func:`chainrule.reference.autodiff.x64` context; the composed function is traced and compiled once,
    as one ``jax.jit(jax.vmap(...))`` over the points (and reused by later checks with as many points);
 2. compares each claimed local partial ``∂u/∂p`` with ``jax.jacfwd`` of the step's own function: a
    step whose claimed partial disagrees is a **wrong step**;
@@ -24,12 +24,12 @@ procedure: the inputs, then one step per intermediate variable with its *claimed
 Layout: numerator, like the rest of chainrule. ``∂u/∂p`` has shape ``u.shape + p.shape`` (a scalar's
 partial with respect to a vector is the gradient, shaped like the vector; a vector's with respect to a
 scalar is the column, shaped like the vector). A vector step's partials may be dense arrays or
-structured Jacobians (anything with ``todense()``, such as :class:`analytic.structured.Diagonal`);
+structured Jacobians (anything with ``todense()``, such as :class:`chainrule.analytic.structured.Diagonal`);
 composing them with ``@`` keeps the structure.
 
 Errors are measured normwise, like ``chainrule verify``: a partial passes at a point when
 ``max|claimed − JAX| ≤ atol + rtol·max|JAX|`` with ``(rtol, atol)`` from
-:data:`reference.tolerances.TOLERANCES` (float64).
+:data:`chainrule.reference.tolerances.TOLERANCES` (float64).
 
 >>> d = Derivation(x=3.0, y=1.0)                                  # RULES T-1
 >>> d = d.let("p", lambda x, y: y * x**2, partials={"x": lambda x, y: 2 * x * y, "y": lambda x: x**2})
@@ -217,7 +217,7 @@ def _errors(claimed: np.ndarray, ref: np.ndarray, rtol: float, atol: float) -> t
 
 
 def _hint(claimed: np.ndarray, ref: np.ndarray) -> str:
-    """The shared diagnosis (:mod:`reference.diagnosis`) of a wrong local partial, as a short phrase."""
+    """The shared diagnosis (:mod:`chainrule.reference.diagnosis`) of a wrong local partial, as a short phrase."""
     c, r = np.atleast_1d(claimed), np.atleast_1d(ref)
     found = diagnose_values(c, r, out_shape=r.shape[:1], in_shape=r.shape[1:])
     return found or "no simple pattern (not a constant factor, not a transpose, not a few entries)"

@@ -1,4 +1,4 @@
-r"""The paper's worked chain-rule examples as :class:`~reference.derivation.Derivation`\ s.
+r"""The paper's worked chain-rule examples as :class:`~chainrule.reference.derivation.Derivation`\ s.
 
 Each example is written the way the paper writes it: one intermediate variable per operator, each
 differentiated *by hand* with respect to its own parameters (the local partials below are typed in,
@@ -39,7 +39,7 @@ from dataclasses import dataclass
 import jax.numpy as jnp
 import numpy as np
 
-from analytic.structured import Diagonal, identity_like
+from chainrule.analytic.structured import Diagonal, identity_like
 
 from .derivation import Derivation, DerivationReport
 

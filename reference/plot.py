@@ -249,14 +249,14 @@ def plot_jacobians(
 def plot_report(report: Any, path: str | os.PathLike[str]) -> Path:
     """Draw a check report's claimed and JAX derivatives (its worst failing trial, or trial 0).
 
-    ``report`` is what :func:`reference.check_gradient` and its siblings return: its ``.claimed`` and
+    ``report`` is what :func:`chainrule.check_gradient` and its siblings return: its ``.claimed`` and
     ``.expected`` arrays are drawn by :func:`plot_jacobians`; a gradient keeps its argument's shape, a
     Hessian splits its axes in half. The title names the kind of check, the verdict, the diagnosis,
     the seed and the trial.
     """
     for attr in ("claimed", "expected", "ok"):
         if not hasattr(report, attr):
-            raise TypeError(f"report: expected a check report with .{attr} (from reference.check_*), "
+            raise TypeError(f"report: expected a check report with .{attr} (from chainrule.reference.check_*), "
                             f"got {type(report).__name__}")
     if report.claimed is None or report.expected is None:
         raise ValueError("report: it carries no claimed/expected arrays to draw (did the candidate raise "

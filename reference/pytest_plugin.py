@@ -8,7 +8,7 @@ fixture without a ``conftest.py``::
         chainrule_check.jacobian(layer, jac_layer_W, W, x, argnums=0, domains={"x": "positive"})
 
 Each method (``gradient``, ``jacobian``, ``vjp``, ``jvp``, ``hessian``) takes the arguments of
-:func:`reference.check_gradient` and its siblings, returns the report when the candidate agrees with
+:func:`chainrule.check_gradient` and its siblings, returns the report when the candidate agrees with
 JAX, and fails the test with the whole report (diagnosis, worst entries, seed and trial, the call that
 reproduces it) when it does not.
 
@@ -86,27 +86,27 @@ class ChainruleCheck:
         return report
 
     def gradient(self, f: Callable[..., Any], grad: Callable[..., Any], *args: Any, **options: Any) -> Any:
-        """:func:`reference.check_gradient` that fails the test on a mismatch; returns the report."""
+        """:func:`chainrule.check_gradient` that fails the test on a mismatch; returns the report."""
         __tracebackhide__ = True
         return self._run("gradient", f, grad, *args, **options)
 
     def jacobian(self, f: Callable[..., Any], jac: Callable[..., Any], *args: Any, **options: Any) -> Any:
-        """:func:`reference.check_jacobian` that fails the test on a mismatch; returns the report."""
+        """:func:`chainrule.check_jacobian` that fails the test on a mismatch; returns the report."""
         __tracebackhide__ = True
         return self._run("jacobian", f, jac, *args, **options)
 
     def vjp(self, f: Callable[..., Any], vjp: Callable[..., Any], *args: Any, **options: Any) -> Any:
-        """:func:`reference.check_vjp` that fails the test on a mismatch; returns the report."""
+        """:func:`chainrule.check_vjp` that fails the test on a mismatch; returns the report."""
         __tracebackhide__ = True
         return self._run("vjp", f, vjp, *args, **options)
 
     def jvp(self, f: Callable[..., Any], jvp: Callable[..., Any], *args: Any, **options: Any) -> Any:
-        """:func:`reference.check_jvp` that fails the test on a mismatch; returns the report."""
+        """:func:`chainrule.check_jvp` that fails the test on a mismatch; returns the report."""
         __tracebackhide__ = True
         return self._run("jvp", f, jvp, *args, **options)
 
     def hessian(self, f: Callable[..., Any], hess: Callable[..., Any], *args: Any, **options: Any) -> Any:
-        """:func:`reference.check_hessian` that fails the test on a mismatch; returns the report."""
+        """:func:`chainrule.check_hessian` that fails the test on a mismatch; returns the report."""
         __tracebackhide__ = True
         return self._run("hessian", f, hess, *args, **options)
 

@@ -1,6 +1,6 @@
 """The report a validation helper returns: what was checked, what was seen, and what to do.
 
-:func:`reference.check_gradient` and its siblings return a :class:`CheckReport`. It is a plain record
+:func:`chainrule.check_gradient` and its siblings return a :class:`CheckReport`. It is a plain record
 (every field is listed below), its ``str()`` is the text a failing test prints (STYLE.md habit 7), and
 :meth:`CheckReport.to_dict` is its JSON form (``chainrule check --json``).
 

@@ -3,8 +3,8 @@
 Inputs that avoid coincidences: by default the sizes of one draw are *distinct* (a ``(m, n)`` matrix
 is never square, so a formula that only holds for square inputs fails), square matrices are never
 symmetric (so ``A`` and ``Aᵀ`` differ), and values come from the same seeded samplers as
-``chainrule verify`` (:mod:`reference.samplers`: ``real``, ``positive``, ``nonzero``,
-``away_from_kink``, ``unit``, or a :class:`~reference.samplers.Domain` of your own). Hypothesis
+``chainrule verify`` (:mod:`chainrule.reference.samplers`: ``real``, ``positive``, ``nonzero``,
+``away_from_kink``, ``unit``, or a :class:`~chainrule.reference.samplers.Domain` of your own). Hypothesis
 shrinks the sizes towards the smallest failing ones and the values towards a small seed.
 
 This module needs `Hypothesis <https://hypothesis.readthedocs.io>`_, which comes with the test
@@ -24,8 +24,8 @@ Hypothesis's :func:`~hypothesis.find` returns the smallest example it can shrink
 >>> find(arguments(W=("m", "n"), x=("n",)), lambda a: True)["W"].shape
 (1, 2)
 
-and in a test they feed :func:`reference.check_gradient` (or the ``chainrule_check`` fixture of
-:mod:`reference.pytest_plugin`):
+and in a test they feed :func:`chainrule.check_gradient` (or the ``chainrule_check`` fixture of
+:mod:`chainrule.reference.pytest_plugin`):
 
 >>> import numpy as np
 >>> from hypothesis import given, settings
@@ -61,7 +61,7 @@ def _st() -> Any:
         from hypothesis import strategies as st
     except ImportError:  # pragma: no cover - exercised only without the test extra
         raise ImportError(
-            "reference.strategies needs Hypothesis; install it with `pip install \"chainrule[test]\"` "
+            "chainrule.reference.strategies needs Hypothesis; install it with `pip install \"chainrule[test]\"` "
             "(or `pip install hypothesis`)"
         ) from None
     return st
@@ -81,7 +81,7 @@ def _check_domain(name: str, domain: Any) -> str | Domain:
     if isinstance(domain, str) and domain in DOMAINS:
         return domain
     raise ValueError(f"{name}: unknown domain {domain!r}; expected one of {sorted(DOMAINS)} or a "
-                     "reference.samplers.Domain")
+                     "chainrule.reference.samplers.Domain")
 
 
 def _check_dtype(dtype: str) -> str:
@@ -151,7 +151,7 @@ def arrays(
 ) -> SearchStrategy[np.ndarray]:
     """NumPy arrays from ``domain``: of ``shape`` when given, else of a free shape from :func:`shapes`.
 
-    ``dtype`` is ``"float64"`` or ``"float32"``. Values come from :func:`reference.samplers.sample`
+    ``dtype`` is ``"float64"`` or ``"float32"``. Values come from :func:`chainrule.reference.samplers.sample`
     with a seed Hypothesis draws (and shrinks).
 
     >>> import numpy as np

@@ -23,7 +23,7 @@ class Tolerance:
 
 
 #: One table of tolerances, keyed by dtype; never scaled silently. The catalog verifies in float64 and
-#: float32; float16 and bfloat16 serve the validation helpers (:mod:`reference.check`), which judge a
+#: float32; float16 and bfloat16 serve the validation helpers (:mod:`chainrule.reference.check`), which judge a
 #: low-precision candidate against a float64 reference.
 TOLERANCES: dict[str, Tolerance] = {
     "float64": Tolerance(rtol=1e-9, atol=1e-12),

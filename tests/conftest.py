@@ -1,7 +1,7 @@
 """Strict numerics for the whole suite, and the shared verify results of the catalog.
 
 * NumPy floating-point errors raise (a NaN or overflow in a closed form is a bug, not a warning).
-* JAX's 64-bit mode is never flipped globally: references use the scoped ``reference.autodiff.x64``.
+* JAX's 64-bit mode is never flipped globally: references use the scoped ``chainrule.reference.autodiff.x64``.
 * Hypothesis is derandomized (the ``chainrule`` profile), so every run tries the same examples.
 * ``catalog_results`` verifies every catalog rule once per session (float64), for the catalog tests and
   the README table test alike.
@@ -22,7 +22,18 @@ settings.load_profile("chainrule")
 
 @pytest.fixture(scope="session")
 def catalog_results():
-    from reference.catalog import CATALOG
-    from reference.verify import verify_catalog
+    from chainrule.reference.catalog import CATALOG
+    from chainrule.reference.verify import verify_catalog
 
     return {r.name: r for r in verify_catalog(CATALOG, trials=100, seed=0)}
+
+
+def pytest_sessionfinish(session, exitstatus):
+    """The tests use chainrule as users import it: ``python -m pytest`` puts the repository root on
+    ``sys.path``, where ``import analytic`` would load a second, wrongly named copy of the package."""
+    import sys
+
+    stray = sorted(k for k in sys.modules if k.split(".")[0] in ("analytic", "reference", "benchmarks"))
+    if stray:
+        raise RuntimeError(f"tests imported the repository's folders by their bare names: {stray[:5]}; "
+                           "import chainrule.analytic / chainrule.reference / chainrule.benchmarks instead")

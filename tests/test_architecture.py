@@ -13,11 +13,11 @@ ROOT = pathlib.Path(__file__).resolve().parents[1]
 
 def test_importing_every_analytic_module_loads_no_jax():
     code = (
-        "import importlib, pkgutil, sys, analytic\n"
-        "for m in pkgutil.iter_modules(analytic.__path__):\n"
-        "    importlib.import_module('analytic.' + m.name)\n"
+        "import importlib, pkgutil, sys, chainrule.analytic\n"
+        "for m in pkgutil.iter_modules(chainrule.analytic.__path__):\n"
+        "    importlib.import_module('chainrule.analytic.' + m.name)\n"
         "loaded = sorted(k for k in sys.modules if k == 'jax' or k.startswith(('jax.', 'jaxlib')))\n"
-        "print(len(list(pkgutil.iter_modules(analytic.__path__))), loaded)\n"
+        "print(len(list(pkgutil.iter_modules(chainrule.analytic.__path__))), loaded)\n"
         "sys.exit(1 if loaded else 0)\n"
     )
     run = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True)
@@ -42,7 +42,7 @@ def test_no_analytic_source_mentions_a_jax_import():
 
 def test_reference_imports_analytic_derivatives_only_in_the_catalog():
     """Outside reference/catalog/, reference/ may import analytic's structured types, never rules."""
-    allowed_everywhere = {"analytic.structured", "analytic._array"}
+    allowed_everywhere = {"chainrule.analytic.structured", "chainrule.analytic._array"}
     offenders = []
     scanned = 0
     for path in (ROOT / "reference").rglob("*.py"):
@@ -67,8 +67,9 @@ def test_generic_validation_helpers_do_not_depend_on_analytic():
     """DESIGN.md: check_* and Derivation work on anyone's code, so they load no analytic module."""
     code = (
         "import sys\n"
-        "import reference.check, reference.derivation, reference.report, reference.diagnosis\n"
-        "loaded = sorted(k for k in sys.modules if k.split('.')[0] == 'analytic')\n"
+        "import chainrule.reference.check, chainrule.reference.derivation\n"
+        "import chainrule.reference.report, chainrule.reference.diagnosis\n"
+        "loaded = sorted(k for k in sys.modules if k.startswith('chainrule.analytic'))\n"
         "print(loaded)\n"
         "sys.exit(1 if loaded else 0)\n"
     )

@@ -1,5 +1,5 @@
-"""reference.bench and ``chainrule bench``: the quick run's outputs, the harness's honesty checks, and
-the fast paths of ``analytic.neuron.loss_gradient`` the benchmarks measure (row blocks on NumPy,
+"""chainrule.reference.bench and ``chainrule bench``: the quick run's outputs, the harness's honesty checks, and
+the fast paths of ``chainrule.analytic.neuron.loss_gradient`` the benchmarks measure (row blocks on NumPy,
 X sharded over devices under ``jax.jit``)."""
 
 from __future__ import annotations
@@ -14,11 +14,11 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from analytic import neuron as nn
-from reference.autodiff import gradient
-from reference.bench import SCHEMA, Case, Contender, run_case, select_suites, summary_markdown
-from reference.bench_suites import SUITES
-from reference.cli import main
+from chainrule.analytic import neuron as nn
+from chainrule.reference.autodiff import gradient
+from chainrule.reference.bench import SCHEMA, Case, Contender, run_case, select_suites, summary_markdown
+from chainrule.reference.bench_suites import SUITES
+from chainrule.reference.cli import main
 
 # --- chainrule bench --quick: what CI runs -------------------------------------------------------
 
@@ -167,7 +167,7 @@ _SHARDED = textwrap.dedent("""
     import json
     import jax, numpy as np
     from jax.sharding import NamedSharding, PartitionSpec as P
-    from analytic import neuron as nn
+    from chainrule.analytic import neuron as nn
 
     with jax.enable_x64(True):
         rng = np.random.default_rng(0)

@@ -10,11 +10,11 @@ import jax.numpy as jnp
 import numpy as np
 import pytest
 
-import analytic
-from analytic.structured import todense
-from reference.autodiff import x64
-from reference.catalog import CATALOG, TOPICS, by_name
-from reference.verify import verify_rule
+import chainrule.analytic
+from chainrule.analytic.structured import todense
+from chainrule.reference.autodiff import x64
+from chainrule.reference.catalog import CATALOG, TOPICS, by_name
+from chainrule.reference.verify import verify_rule
 
 IDS = [r.name for r in CATALOG]
 
@@ -43,14 +43,14 @@ def test_names_are_unique():
 
 
 def _public_functions():
-    for info in pkgutil.iter_modules(analytic.__path__):
+    for info in pkgutil.iter_modules(chainrule.analytic.__path__):
         if info.name.startswith("_") or info.name == "structured":
             continue
-        module = importlib.import_module(f"analytic.{info.name}")
+        module = importlib.import_module(f"chainrule.analytic.{info.name}")
         for name in module.__all__:
             fn = getattr(module, name)
             if callable(fn) and getattr(fn, "__module__", None) == module.__name__:
-                yield f"analytic.{info.name}.{name}", fn
+                yield f"chainrule.analytic.{info.name}.{name}", fn
 
 
 def test_every_public_analytic_function_has_a_record():
@@ -69,7 +69,7 @@ def test_by_name_reports_near_names():
 
 
 def test_every_rules_md_item_has_a_record():
-    from reference.catalog import RULES_IDS
+    from chainrule.reference.catalog import RULES_IDS
 
     have = {r.id for r in CATALOG}
     assert len(RULES_IDS) == 63
@@ -77,8 +77,8 @@ def test_every_rules_md_item_has_a_record():
 
 
 def test_reference_section_items_select_the_rules_they_restate():
-    from reference.catalog import REFERENCE_SECTIONS
-    from reference.verify import select
+    from chainrule.reference.catalog import REFERENCE_SECTIONS
+    from chainrule.reference.verify import select
 
     assert REFERENCE_SECTIONS, "no §8 reference items to check"
     for ref, ids in REFERENCE_SECTIONS.items():
@@ -91,7 +91,7 @@ def test_reference_section_items_select_the_rules_they_restate():
 
 def _draw(rule, dtype, seed=0):
     """One trial of ``rule``'s arguments at its largest shape configuration, away from kinks."""
-    from reference.verify import draw_inputs
+    from chainrule.reference.verify import draw_inputs
 
     rng = np.random.default_rng(seed)
     drawn = draw_inputs(rule, rule.sizes[-1], 1, rng, dtype)

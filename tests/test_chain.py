@@ -1,4 +1,4 @@
-"""analytic.chain: the three chain rules, the §4.5 worked examples and T-1/T-2, by exact values.
+"""chainrule.analytic.chain: the three chain rules, the §4.5 worked examples and T-1/T-2, by exact values.
 
 The catalog (``chainrule verify -k chain-rule``) checks every closed form against JAX on random draws;
 these tests pin the paper's and the tutorial's own numbers, the C-5 pitfall, the structure and shape
@@ -10,11 +10,11 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from analytic import chain as ch
-from analytic.structured import Diagonal, ScaledIdentity
-from reference.autodiff import jacobian
-from reference.catalog import CATALOG, Arg, Rule
-from reference.verify import draw_inputs, verify_rule
+from chainrule.analytic import chain as ch
+from chainrule.analytic.structured import Diagonal, ScaledIdentity
+from chainrule.reference.autodiff import jacobian
+from chainrule.reference.catalog import CATALOG, Arg, Rule
+from chainrule.reference.verify import draw_inputs, verify_rule
 
 CHAIN_RULES = [r for r in CATALOG if r.topic == "chain-rule"]
 

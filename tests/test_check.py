@@ -15,8 +15,7 @@ import jax.numpy as jnp
 import numpy as np
 import pytest
 
-from analytic.structured import Diagonal
-from reference import (
+from chainrule import (
     CheckReport,
     assert_gradient,
     assert_jacobian,
@@ -26,7 +25,8 @@ from reference import (
     check_jvp,
     check_vjp,
 )
-from reference.verify import TOLERANCES
+from chainrule.analytic.structured import Diagonal
+from chainrule.reference.verify import TOLERANCES
 
 FAST = {"trials": 20, "shrink": False}
 
@@ -631,7 +631,7 @@ def test_report_text_json_and_reproduction():
     assert d["claimed"]["shape"] == [4] and d["trials"] == 30
     assert r.claimed_2d.shape == (1, 4)
     text = str(r)
-    assert re.search(r"reproduce: reference\.check_gradient\([\w.]*sin_x, <lambda>, np\.zeros\(\(4,\), 'float64'\)",
+    assert re.search(r"reproduce: chainrule\.check_gradient\([\w.]*sin_x, <lambda>, np\.zeros\(\(4,\), 'float64'\)",
                      text)
     assert "seed=11" in text and "trials=30" in text
     assert r.smallest_failing == [("x", (1,))]

@@ -11,7 +11,7 @@ import sys
 
 import pytest
 
-from reference.cli import main
+from chainrule.reference.cli import main
 
 FIXTURES = pathlib.Path(__file__).resolve().parent / "fixtures"
 EXAMPLES = FIXTURES / "check_examples.py"
@@ -200,7 +200,7 @@ def test_usage_errors_exit_2_with_a_clear_message(capsys, argv, message):
 
 
 def test_shape_syntax_variants():
-    from reference._cli_check import _parse_shape
+    from chainrule.reference._cli_check import _parse_shape
 
     assert _parse_shape("W=3,4") == ("W", (3, 4))
     assert _parse_shape("W=(3, 4)") == ("W", (3, 4))

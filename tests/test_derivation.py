@@ -1,4 +1,4 @@
-"""reference.derivation: a chain-rule derivation checked step by step against JAX.
+"""chainrule.reference.derivation: a chain-rule derivation checked step by step against JAX.
 
 The checker's own tests matter most (STYLE.md habit 6): every wrong derivation here must be caught and
 attributed to the right step or path, and correct ones must pass over many seeds.
@@ -12,9 +12,9 @@ import jax.numpy as jnp
 import numpy as np
 import pytest
 
-from analytic.structured import Diagonal, ScaledIdentity, identity_like
-from reference import Derivation
-from reference.derivation import DerivationReport
+from chainrule import Derivation
+from chainrule.analytic.structured import Diagonal, ScaledIdentity, identity_like
+from chainrule.reference.derivation import DerivationReport
 
 # --- builders ------------------------------------------------------------------------------------
 

@@ -1,4 +1,4 @@
-"""analytic.elementwise: exact values, structure, the max(w, x) tie convention, free shapes, bad input.
+"""chainrule.analytic.elementwise: exact values, structure, the max(w, x) tie convention, free shapes, bad input.
 
 Backends and dtypes: tests/test_catalog.py, catalog-wide.
 """
@@ -15,10 +15,10 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from hypothesis.extra import numpy as hnp
 
-from analytic import elementwise as ew
-from analytic.structured import Diagonal, ScaledIdentity, todense
-from reference.autodiff import x64
-from reference.catalog.rules_elementwise import RULES
+from chainrule.analytic import elementwise as ew
+from chainrule.analytic.structured import Diagonal, ScaledIdentity, todense
+from chainrule.reference.autodiff import x64
+from chainrule.reference.catalog.rules_elementwise import RULES
 
 W = np.array([1.0, -2.0, 3.0])
 X = np.array([2.0, 4.0, -0.5])

@@ -1,4 +1,4 @@
-"""reference.examples and ``chainrule explain``: the paper's worked examples, checked step by step."""
+"""chainrule.reference.examples and ``chainrule explain``: the paper's worked examples, checked step by step."""
 
 from __future__ import annotations
 
@@ -6,9 +6,9 @@ import jax.numpy as jnp
 import numpy as np
 import pytest
 
-from reference.cli import main
-from reference.derivation import Derivation
-from reference.examples import EXAMPLES, Example, get
+from chainrule.reference.cli import main
+from chainrule.reference.derivation import Derivation
+from chainrule.reference.examples import EXAMPLES, Example, get
 
 PAPER_IDS = ["C-2", "C-3", "C-5", "C-7", "C-8", "C-10", "N-5", "L-3", "T-1", "T-2"]
 

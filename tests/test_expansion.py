@@ -1,4 +1,4 @@
-"""analytic.expansion: exact values, structure, column-vector z-derivatives, free shapes, bad input.
+"""chainrule.analytic.expansion: exact values, structure, column-vector z-derivatives, free shapes, bad input.
 
 Backends and dtypes: tests/test_catalog.py, catalog-wide.
 """
@@ -13,10 +13,10 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from hypothesis.extra import numpy as hnp
 
-from analytic import expansion as ex
-from analytic.structured import Diagonal, ScaledIdentity, todense
-from reference.autodiff import x64
-from reference.catalog.rules_expansion import RULES
+from chainrule.analytic import expansion as ex
+from chainrule.analytic.structured import Diagonal, ScaledIdentity, todense
+from chainrule.reference.autodiff import x64
+from chainrule.reference.catalog.rules_expansion import RULES
 
 X = np.array([1.0, -2.0, 4.0])
 Z = np.asarray(2.0)

@@ -1,4 +1,4 @@
-"""analytic.hessian: exact Hessians, kink conventions, structure, HVPs at sizes too big for a Hessian."""
+"""chainrule.analytic.hessian: exact Hessians, kink conventions, structure, HVPs at sizes too big for a Hessian."""
 
 from __future__ import annotations
 
@@ -7,13 +7,13 @@ import jax.numpy as jnp
 import numpy as np
 import pytest
 
-from analytic import hessian as he
-from analytic import lossfn as lf
-from analytic import matrix as mx
-from analytic import neuron as nn
-from analytic.loss import least_squares
-from analytic.structured import Diagonal, DiagonalPlusRankOne, todense
-from reference.autodiff import hvp, x64
+from chainrule.analytic import hessian as he
+from chainrule.analytic import lossfn as lf
+from chainrule.analytic import matrix as mx
+from chainrule.analytic import neuron as nn
+from chainrule.analytic.loss import least_squares
+from chainrule.analytic.structured import Diagonal, DiagonalPlusRankOne, todense
+from chainrule.reference.autodiff import hvp, x64
 
 
 def _jax_hessian(f, x):

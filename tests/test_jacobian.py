@@ -1,4 +1,4 @@
-"""analytic.jacobian (§4, §4.1, RULES M-1 … M-7): worked numbers, layouts, shapes, bad input.
+"""chainrule.analytic.jacobian (§4, §4.1, RULES M-1 … M-7): worked numbers, layouts, shapes, bad input.
 
 Backends and dtypes: tests/test_catalog.py, catalog-wide.
 """
@@ -14,11 +14,11 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from analytic import jacobian as ja
-from analytic.structured import ScaledIdentity, todense
-from reference.autodiff import jacobian, x64
-from reference.catalog import by_name
-from reference.verify import verify_rule
+from chainrule.analytic import jacobian as ja
+from chainrule.analytic.structured import ScaledIdentity, todense
+from chainrule.reference.autodiff import jacobian, x64
+from chainrule.reference.catalog import by_name
+from chainrule.reference.verify import verify_rule
 
 # --- M-1 and M-2: the paper's worked numbers, exactly -------------------------------------------------
 
@@ -40,7 +40,7 @@ def test_m2_jacobian_at_a_point_and_its_transpose():
 
 
 def test_m2_rows_are_the_gradients_of_f_and_g():
-    from analytic.partials import grad_three_x2y_vec_v
+    from chainrule.analytic.partials import grad_three_x2y_vec_v
 
     v = np.array([-0.7, 1.3])
     J = ja.jac_fg_v(v)

@@ -1,4 +1,4 @@
-"""analytic.layer: exact values, kink conventions, structure, and bad input.
+"""chainrule.analytic.layer: exact values, kink conventions, structure, and bad input.
 
 NumPy ↔ JAX under jit, and dtypes: tests/test_catalog.py, catalog-wide.
 """
@@ -10,9 +10,9 @@ import jax.numpy as jnp
 import numpy as np
 import pytest
 
-from analytic import layer as ly
-from analytic.structured import Diagonal, ScaledIdentity
-from reference.autodiff import gradient, jacobian, x64
+from chainrule.analytic import layer as ly
+from chainrule.analytic.structured import Diagonal, ScaledIdentity
+from chainrule.reference.autodiff import gradient, jacobian, x64
 
 W = np.array([[1.0, -2.0, 0.5], [0.0, 3.0, -1.0]])
 B = np.array([0.5, -4.0])

@@ -1,13 +1,13 @@
-"""analytic.loss: the §6 intermediates, updates and bias folding."""
+"""chainrule.analytic.loss: the §6 intermediates, updates and bias folding."""
 
 from __future__ import annotations
 
 import numpy as np
 import pytest
 
-from analytic import loss as lo
-from analytic import neuron as nn
-from reference.autodiff import gradient, jacobian
+from chainrule.analytic import loss as lo
+from chainrule.analytic import neuron as nn
+from chainrule.reference.autodiff import gradient, jacobian
 
 
 @pytest.fixture

@@ -1,4 +1,4 @@
-"""analytic.lossfn: structured softmax Jacobian, exact values, the Huber kink, the distribution checks, bad input.
+"""analytic/lossfn.py: structured softmax Jacobian, exact values, the Huber kink, the distribution checks, bad input.
 
 Backends and dtypes: tests/test_catalog.py, catalog-wide.
 """
@@ -10,9 +10,9 @@ import jax.numpy as jnp
 import numpy as np
 import pytest
 
-from analytic import lossfn as lf
-from analytic.structured import DiagonalPlusRankOne, is_structured, todense
-from reference.autodiff import gradient, jacobian, jvp, x64
+from chainrule.analytic import lossfn as lf
+from chainrule.analytic.structured import DiagonalPlusRankOne, is_structured, todense
+from chainrule.reference.autodiff import gradient, jacobian, jvp, x64
 
 # --- LF-1 / LF-2 softmax Jacobians stay structured ------------------------------------------------------
 
@@ -28,7 +28,7 @@ def test_softmax_jacobian_is_diagonal_minus_rank_one():
 
 
 def test_diagonal_plus_rank_one_algebra_keeps_structure_and_matches_dense():
-    from analytic.structured import Diagonal, ScaledIdentity
+    from chainrule.analytic.structured import Diagonal, ScaledIdentity
 
     rng = np.random.default_rng(9)
     d, u, v, a = (rng.standard_normal(4) for _ in range(4))

@@ -1,4 +1,4 @@
-"""analytic.matrix: Matrix Cookbook identities, exact values, layout, and bad input.
+"""chainrule.analytic.matrix: Matrix Cookbook identities, exact values, layout, and bad input.
 
 Backends and dtypes: tests/test_catalog.py, catalog-wide.
 """
@@ -8,8 +8,8 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from analytic import matrix as mx
-from reference.autodiff import gradient, jacobian, jvp
+from chainrule.analytic import matrix as mx
+from chainrule.reference.autodiff import gradient, jacobian, jvp
 
 A23 = np.array([[1.0, 2.0, 0.0], [-1.0, 0.5, 3.0]])
 X2 = np.array([[2.0, 1.0], [1.0, -1.0]])  # det = −3, X⁻¹ = [[1, 1], [1, −2]] / 3
@@ -113,8 +113,8 @@ def _jvp_inv_sign(X, t):
 
 @pytest.mark.parametrize("wrong", [_jvp_inv_transposed, _jvp_inv_sign])
 def test_verify_rejects_a_wrong_directional_derivative(wrong):
-    from reference.catalog import Arg, Rule, by_name
-    from reference.verify import verify_rule
+    from chainrule.reference.catalog import Arg, Rule, by_name
+    from chainrule.reference.verify import verify_rule
 
     good = by_name("jvp_inv_X")
     assert verify_rule(good, trials=20).ok

@@ -1,4 +1,4 @@
-"""analytic.neuron: exact values, the ReLU convention at 0, backends, and bad input."""
+"""chainrule.analytic.neuron: exact values, the ReLU convention at 0, backends, and bad input."""
 
 from __future__ import annotations
 
@@ -7,9 +7,9 @@ import jax.numpy as jnp
 import numpy as np
 import pytest
 
-from analytic import neuron as nn
-from analytic.structured import Diagonal
-from reference.autodiff import gradient, x64
+from chainrule.analytic import neuron as nn
+from chainrule.analytic.structured import Diagonal
+from chainrule.reference.autodiff import gradient, x64
 
 # --- the kink convention (RULES N-3): d/dz max(0, z) = 0 at z = 0 ---------------------------------
 

@@ -1,4 +1,4 @@
-"""analytic.partials (§3, RULES P-1, P-2): the paper's worked numbers and bad input.
+"""chainrule.analytic.partials (§3, RULES P-1, P-2): the paper's worked numbers and bad input.
 
 Backends and dtypes: tests/test_catalog.py, catalog-wide.
 """
@@ -8,8 +8,8 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from analytic import partials as pa
-from reference.autodiff import gradient
+from chainrule.analytic import partials as pa
+from chainrule.reference.autodiff import gradient
 
 # --- the paper's worked examples, exactly ---------------------------------------------------------
 

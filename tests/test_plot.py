@@ -1,4 +1,4 @@
-"""reference.plot: three heatmaps (candidate, JAX, difference) that show a wrong derivative at a glance."""
+"""chainrule.reference.plot: three heatmaps (candidate, JAX, difference) that show a wrong derivative at a glance."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ import matplotlib
 import numpy as np
 import pytest
 
-from reference.plot import _figure, _report_title, plot_jacobians, plot_report
+from chainrule.reference.plot import _figure, _report_title, plot_jacobians, plot_report
 
 PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
 
@@ -122,7 +122,7 @@ def test_different_shapes_are_drawn_side_by_side_and_the_transpose_is_named():
 
 
 def test_structured_jacobians_are_densified(tmp_path):
-    from analytic.structured import Diagonal
+    from chainrule.analytic.structured import Diagonal
 
     d = np.array([1.0, 2.0, 3.0])
     _, (cand, _, diff) = _panels(Diagonal(d), np.diag(d))
@@ -169,7 +169,7 @@ def test_plot_report_titles_the_verdict_seed_and_trial(tmp_path):
 def test_plot_report_draws_a_real_check_report(tmp_path):
     import jax.numpy as jnp
 
-    from reference.check import check_gradient, check_jvp
+    from chainrule.reference.check import check_gradient, check_jvp
 
     def f(W, x):
         return ((W @ x) ** 2).sum()

@@ -9,7 +9,7 @@ import sys
 # cannot be imported twice in one process, so import them (and the checker) before any run.
 import jax  # noqa: F401
 
-import reference.check  # noqa: F401
+import chainrule.reference.check  # noqa: F401
 
 pytest_plugins = ["pytester"]
 
@@ -69,7 +69,7 @@ def test_the_plugin_is_loaded_from_the_pytest11_entry_point(pytester):
         test_loaded="""
         def test_loaded(request):
             plugin = request.config.pluginmanager.get_plugin("chainrule")
-            assert plugin is not None and plugin.__name__ == "reference.pytest_plugin"
+            assert plugin is not None and plugin.__name__ == "chainrule.reference.pytest_plugin"
         """
     )
     pytester.runpytest("-p", "no:cacheprovider").assert_outcomes(passed=1)
@@ -134,7 +134,7 @@ def pytest_usage_error() -> int:
 
 def test_loading_the_plugin_imports_neither_jax_nor_matplotlib():
     code = (
-        "import sys, reference.pytest_plugin\n"
+        "import sys, chainrule.reference.pytest_plugin\n"
         "heavy = sorted(m for m in sys.modules if m.split('.')[0] in ('jax', 'jaxlib', 'matplotlib'))\n"
         "print(heavy)\n"
         "sys.exit(1 if heavy else 0)\n"
@@ -150,7 +150,7 @@ def test_hypothesis_shapes_feed_the_fixture(pytester):
         import numpy as np
         from hypothesis import HealthCheck, Phase, given, settings
 
-        from reference.strategies import arguments
+        from chainrule.reference.strategies import arguments
 
         def f(W, x):
             return jnp.sum((W @ x) ** 2)

@@ -5,8 +5,8 @@ from __future__ import annotations
 import pathlib
 import re
 
-from reference.catalog import CATALOG
-from reference.readme import rule_table
+from chainrule.reference.catalog import CATALOG
+from chainrule.reference.readme import rule_table
 
 README = (pathlib.Path(__file__).resolve().parents[1] / "README.md").read_text()
 

@@ -1,4 +1,4 @@
-"""analytic.reduction: exact values, the R-3 v1 erratum, free shapes, bad input.
+"""chainrule.analytic.reduction: exact values, the R-3 v1 erratum, free shapes, bad input.
 
 Backends and dtypes: tests/test_catalog.py, catalog-wide.
 """
@@ -15,12 +15,12 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from hypothesis.extra import numpy as hnp
 
-from analytic import reduction as rd
-from analytic.structured import todense
-from reference.autodiff import x64
-from reference.catalog import by_name
-from reference.catalog.rules_reduction import RULES
-from reference.verify import verify_rule
+from chainrule.analytic import reduction as rd
+from chainrule.analytic.structured import todense
+from chainrule.reference.autodiff import x64
+from chainrule.reference.catalog import by_name
+from chainrule.reference.catalog.rules_reduction import RULES
+from chainrule.reference.verify import verify_rule
 
 X = np.array([1.0, -2.0, 4.0])
 W = np.array([0.5, 0.5, -1.0])

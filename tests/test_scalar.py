@@ -1,4 +1,4 @@
-"""analytic.scalar (§2, RULES S-1 … S-8): the paper's worked numbers, backends, dtypes and bad input."""
+"""chainrule.analytic.scalar (§2, RULES S-1 … S-8): the paper's worked numbers, backends, dtypes and bad input."""
 
 from __future__ import annotations
 
@@ -7,8 +7,8 @@ import jax.numpy as jnp
 import numpy as np
 import pytest
 
-from analytic import scalar as sc
-from reference.autodiff import gradient, x64
+from chainrule.analytic import scalar as sc
+from chainrule.reference.autodiff import gradient, x64
 
 # (derivative, primal, keyword constants, a point in the domain)
 RULES = [

@@ -1,4 +1,4 @@
-"""reference.strategies: Hypothesis inputs that avoid coincidences (non-square, non-symmetric, in-domain)."""
+"""chainrule.reference.strategies: Hypothesis inputs that avoid coincidences (non-square, non-symmetric, in-domain)."""
 
 from __future__ import annotations
 
@@ -8,8 +8,8 @@ from hypothesis import HealthCheck, find, given, settings
 from hypothesis import strategies as st
 from hypothesis.errors import NoSuchExample
 
-from reference.samplers import Domain
-from reference.strategies import arguments, arrays, shapes, square_matrices
+from chainrule.reference.samplers import Domain
+from chainrule.reference.strategies import arguments, arrays, shapes, square_matrices
 
 FAST = settings(max_examples=40, database=None, deadline=None,
                 suppress_health_check=[HealthCheck.too_slow])

@@ -1,4 +1,4 @@
-"""analytic.structured: structure is kept through composition, and densified only on request."""
+"""chainrule.analytic.structured: structure is kept through composition, and densified only on request."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ import jax.numpy as jnp
 import numpy as np
 import pytest
 
-from analytic.structured import Diagonal, ScaledIdentity, identity_like, is_structured, todense
+from chainrule.analytic.structured import Diagonal, ScaledIdentity, identity_like, is_structured, todense
 
 
 def test_composition_keeps_structure_and_matches_dense():

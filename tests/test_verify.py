@@ -10,12 +10,12 @@ import re
 import numpy as np
 import pytest
 
-import reference.catalog
-from analytic import neuron as nn
-from analytic.structured import Diagonal
-from reference.catalog import Arg, Rule, by_name
-from reference.cli import main
-from reference.verify import TOLERANCES, draw_inputs, select, verify_rule
+import chainrule.reference.catalog
+from chainrule.analytic import neuron as nn
+from chainrule.analytic.structured import Diagonal
+from chainrule.reference.catalog import Arg, Rule, by_name
+from chainrule.reference.cli import main
+from chainrule.reference.verify import TOLERANCES, draw_inputs, select, verify_rule
 
 N_SIZES = ({"n": 1}, {"n": 4})
 
@@ -87,7 +87,7 @@ def test_kinks_are_avoided_by_redrawing():
 
 
 def test_same_seed_same_draws_other_seed_other_draws():
-    from reference.verify import _rng
+    from chainrule.reference.verify import _rng
 
     rule = by_name("grad_loss_w")
     sizes = rule.sizes[2]
@@ -112,7 +112,7 @@ def test_malformed_records_are_rejected_at_definition():
 
 
 def test_select_by_name_id_topic_and_glob():
-    from reference.catalog import CATALOG
+    from chainrule.reference.catalog import CATALOG
 
     l3 = [r.name for r in CATALOG if r.id == "L-3"]
     assert l3 and [r.name for r in select(CATALOG, "L-3")] == l3
@@ -148,7 +148,7 @@ def test_cli_verify_json_schema(capsys):
 
 def test_cli_verify_fails_with_exit_1_and_names_the_broken_rule(monkeypatch, capsys):
     broken = _rule(_jac_mul_w_doubled, name="injected_broken_rule")
-    monkeypatch.setattr(reference.catalog, "CATALOG", (*reference.catalog.CATALOG, broken))
+    monkeypatch.setattr(chainrule.reference.catalog, "CATALOG", (*chainrule.reference.catalog.CATALOG, broken))
     assert main(["verify", "-k", "injected_broken_rule,grad_dot_w"]) == 1
     out = capsys.readouterr().out
     assert "injected_broken_rule" in out and "FAIL" in out and "1 passed, 1 failed" in " ".join(out.split())
@@ -168,7 +168,7 @@ def test_cli_rules_markdown(capsys):
 
 
 def test_select_ids_and_topics_exactly():
-    from reference.catalog import CATALOG
+    from chainrule.reference.catalog import CATALOG
 
     assert {r.id for r in select(CATALOG, "C-1")} == {"C-1"}  # not C-10 … C-13
     assert {r.topic for r in select(CATALOG, "scalar")} == {"scalar"}  # not scalar-expansion

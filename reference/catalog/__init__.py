@@ -4,7 +4,7 @@ The catalog is data. ``chainrule verify``, the tests, the README's rule table an
 read the same records. Records live in one module per topic (``rules_<topic>.py`` in this package,
 each defining ``RULES``); this package collects them in DESIGN.md's topic order.
 
->>> from reference.catalog import CATALOG, by_name
+>>> from chainrule.reference.catalog import CATALOG, by_name
 >>> by_name("grad_loss_w").id
 'L-3'
 >>> len({r.topic for r in CATALOG if r.topic in TOPICS[:9]})   # all nine paper topics

@@ -105,7 +105,7 @@ class Rule:
     kink_margin: float = 0.05
     note: str = ""
     #: Public analytic helpers that ``derivative`` is computed *through* (the chain-rule combinators of
-    #: :mod:`analytic.chain`): they have no primal of their own, so this record is what verifies them.
+    #: :mod:`chainrule.analytic.chain`): they have no primal of their own, so this record is what verifies them.
     uses: tuple[Callable[..., Any], ...] = ()
 
     def __post_init__(self) -> None:

@@ -1,6 +1,6 @@
 """Catalog records for §4.5, the chain rules (topic ``chain-rule``): RULES C-0 … C-13, T-1, T-2.
 
-Each derivative here is computed *through* the chain-rule combinators of :mod:`analytic.chain`
+Each derivative here is computed *through* the chain-rule combinators of :mod:`chainrule.analytic.chain`
 (``single_variable_chain``, ``total_derivative``, ``vector_chain``); a record's ``uses`` names the ones
 it goes through, so verifying the record verifies them too (``tests/test_chain.py`` checks that each
 listed combinator really is called).
@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from analytic import chain as ch
+from chainrule.analytic import chain as ch
 
 from ._record import Arg, Rule
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from analytic import elementwise as ew
+from chainrule.analytic import elementwise as ew
 
 from ._record import Arg, Rule
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from analytic import expansion as ex
+from chainrule.analytic import expansion as ex
 
 from ._record import Arg, Rule
 

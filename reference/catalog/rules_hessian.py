@@ -5,7 +5,7 @@ Hessian (``hess_*``, reference ``"hessian"``: ``jacfwd(jacrev)`` and ``jacrev(ja
 Hessian-vector product (``hvp_*``, reference ``"hvp"``: ``jvp(grad)`` and ``vjp(grad)``; the last
 argument ``t`` is the direction). H-1 quadratic form; H-2 least squares; H-3 the paper's neuron loss
 (active-set form); H-4 logistic regression; H-5 softmax cross-entropy; H-6 Huber; H-7 log|det X|.
-See :mod:`analytic.hessian`.
+See :mod:`chainrule.analytic.hessian`.
 """
 
 from __future__ import annotations
@@ -15,11 +15,11 @@ from typing import Any
 
 import numpy as np
 
-from analytic import hessian as he
-from analytic import lossfn as lf
-from analytic import matrix as mx
-from analytic import neuron as nn
-from analytic.loss import least_squares
+from chainrule.analytic import hessian as he
+from chainrule.analytic import lossfn as lf
+from chainrule.analytic import matrix as mx
+from chainrule.analytic import neuron as nn
+from chainrule.analytic.loss import least_squares
 
 from ._record import Arg, Rule
 

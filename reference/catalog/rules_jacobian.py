@@ -8,7 +8,7 @@ partials like any other rule.
 
 from __future__ import annotations
 
-from analytic import jacobian as ja
+from chainrule.analytic import jacobian as ja
 
 from ._record import Arg, Rule
 

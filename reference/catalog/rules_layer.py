@@ -2,7 +2,7 @@
 
 ID scheme (not in RULES.md, origin "extension"): LAYER-1 affine layer ``y = Wx + b``; LAYER-2 its
 batched form ``Y = X Wᵀ + 1⃗ bᵀ``; LAYER-3 ReLU layer; LAYER-4 two-layer MLP; LAYER-5 … LAYER-9 the
-activations sigmoid, tanh, softplus, leaky ReLU, GELU (tanh form). See :mod:`analytic.layer`.
+activations sigmoid, tanh, softplus, leaky ReLU, GELU (tanh form). See :mod:`chainrule.analytic.layer`.
 
 The backward-pass rules (``vjp_*``) are checked as gradients of ``L = δ·y`` with the upstream gradient
 ``δ`` (argument ``ct``) held fixed: ``∂L/∂W`` of that scalar is exactly what backpropagation computes.
@@ -15,7 +15,7 @@ from typing import Any
 
 import numpy as np
 
-from analytic import layer as ly
+from chainrule.analytic import layer as ly
 
 from ._record import Arg, Rule
 

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from analytic import loss as lo
-from analytic import neuron as nn
+from chainrule.analytic import loss as lo
+from chainrule.analytic import neuron as nn
 
 from ._record import Arg, Rule
 
@@ -23,12 +23,12 @@ def _units_folded(w_hat: np.ndarray, X: np.ndarray, y: np.ndarray) -> np.ndarray
 
 
 def _loss_gradient_w(w: np.ndarray, b: np.ndarray, X: np.ndarray, y: np.ndarray) -> np.ndarray:
-    """The w half of the public ``analytic.neuron.loss_gradient``."""
+    """The w half of the public ``chainrule.analytic.neuron.loss_gradient``."""
     return nn.loss_gradient(w, b, X, y)[0]
 
 
 def _loss_gradient_b(w: np.ndarray, b: np.ndarray, X: np.ndarray, y: np.ndarray) -> np.ndarray:
-    """The b half of the public ``analytic.neuron.loss_gradient``."""
+    """The b half of the public ``chainrule.analytic.neuron.loss_gradient``."""
     return nn.loss_gradient(w, b, X, y)[1]
 
 
@@ -46,7 +46,7 @@ RULES = [
          nn.loss, lo.grad_loss_w, _DATA, "w", DATA_SIZES, kink=_units,
          note="per-sample mask, inside the sum (the 2020 source)"),
     Rule("loss_gradient_w", "L-3", "loss", "§6.1",
-         "analytic.neuron.loss_gradient(w, b, X, y)[0] = ∂C/∂w",
+         "chainrule.analytic.neuron.loss_gradient(w, b, X, y)[0] = ∂C/∂w",
          nn.loss, _loss_gradient_w, _DATA, "w", DATA_SIZES,
          kink=_units, note="the public API", uses=(nn.loss_gradient,)),
     Rule("grad_least_squares_w", "L-3", "loss", "§6.1",
@@ -63,7 +63,7 @@ RULES = [
          "∂C/∂b = (2/N) Σ_i {0 if w·x_i + b ≤ 0; w·x_i + b − y_i if w·x_i + b > 0}",
          nn.loss, lo.grad_loss_b, _DATA, "b", DATA_SIZES, kink=_units),
     Rule("loss_gradient_b", "L-5", "loss", "§6.2",
-         "analytic.neuron.loss_gradient(w, b, X, y)[1] = ∂C/∂b",
+         "chainrule.analytic.neuron.loss_gradient(w, b, X, y)[1] = ∂C/∂b",
          nn.loss, _loss_gradient_b, _DATA, "b", DATA_SIZES,
          kink=_units, note="the public API", uses=(nn.loss_gradient,)),
     Rule("descent_step_b", "L-6", "loss", "§6.2", "b_{t+1} = b_t − η ∂C/∂b",

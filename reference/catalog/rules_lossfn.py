@@ -2,7 +2,7 @@
 
 ID scheme (not in RULES.md, origin "extension"): LF-1 softmax Jacobian; LF-2 log-softmax Jacobian;
 LF-3 softmax cross-entropy; LF-4 its batch mean; LF-5 binary cross-entropy with logits; LF-6 MSE;
-LF-7 Huber; LF-8 logistic regression. See :mod:`analytic.lossfn`.
+LF-7 Huber; LF-8 logistic regression. See :mod:`chainrule.analytic.lossfn`.
 
 Cross-entropy targets are drawn from the ``simplex`` domain (probability vectors: a softmax of
 standard-normal scores), binary labels from ``probability`` (uniform on [0, 1]), so every draw is a
@@ -16,7 +16,7 @@ from typing import Any
 
 import numpy as np
 
-from analytic import lossfn as lf
+from chainrule.analytic import lossfn as lf
 
 from ._record import Arg, Rule
 

@@ -2,7 +2,7 @@
 
 ID scheme (not in RULES.md, origin "extension"): one ID per identity, each citing its equation in
 Petersen & Pedersen, *The Matrix Cookbook* (version of November 15, 2012) in ``section``; the table
-is in :mod:`analytic.matrix`. Invertible arguments are drawn from the ``well_conditioned`` domain
+is in :mod:`chainrule.analytic.matrix`. Invertible arguments are drawn from the ``well_conditioned`` domain
 (``U diag(±σ) Vᵀ``, σ in [0.5, 2]: determinants of either sign, condition number ≤ 4).
 """
 
@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from analytic import matrix as mx
+from chainrule.analytic import matrix as mx
 
 from ._record import Arg, Rule
 

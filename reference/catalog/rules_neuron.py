@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from analytic import neuron as nn
+from chainrule.analytic import neuron as nn
 
 from ._record import Arg, Rule
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from analytic import partials as pa
+from chainrule.analytic import partials as pa
 
 from ._record import Arg, Rule
 

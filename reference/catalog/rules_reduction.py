@@ -5,7 +5,7 @@ The dot product ``sum(w ⊗ x)`` (RULES N-1) is catalogued with the neuron, in `
 
 from __future__ import annotations
 
-from analytic import reduction as rd
+from chainrule.analytic import reduction as rd
 
 from ._record import Arg, Rule
 

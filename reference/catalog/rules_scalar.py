@@ -7,7 +7,7 @@ rule for a negative and a fractional exponent (on their domains), and other cons
 
 from __future__ import annotations
 
-from analytic import scalar as sc
+from chainrule.analytic import scalar as sc
 
 from ._record import Arg, Rule
 
