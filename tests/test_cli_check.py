@@ -200,7 +200,7 @@ def test_usage_errors_exit_2_with_a_clear_message(capsys, argv, message):
 
 
 def test_shape_syntax_variants():
-    from chainrule.reference._cli_check import _parse_shape
+    from chainrule.reference.cli.check import _parse_shape
 
     assert _parse_shape("W=3,4") == ("W", (3, 4))
     assert _parse_shape("W=(3, 4)") == ("W", (3, 4))

@@ -40,11 +40,13 @@ def test_docstring_examples(name):
         runner = doctest.DocTestRunner(optionflags=doctest.ELLIPSIS | doctest.NORMALIZE_WHITESPACE)
         tests = [t for t in finder.find(module, name) if t.examples]
         for test in tests:
+            test.globs = dict(module.__dict__)  # each docstring on its own, as pytest runs them
             runner.run(test, out=lambda text: None)
         failed = runner.failures
     if failed:  # run again, printing the failing examples, for the assertion message
         report: list[str] = []
         runner = doctest.DocTestRunner(optionflags=doctest.ELLIPSIS | doctest.NORMALIZE_WHITESPACE)
         for test in tests:
+            test.globs = dict(module.__dict__)
             runner.run(test, out=report.append)
         pytest.fail(f"{failed} docstring example(s) of {name} failed:\n" + "".join(report), pytrace=False)

@@ -33,8 +33,8 @@ def _cmd_bench(args: argparse.Namespace) -> int:
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
     from rich.table import Table
 
-    from .bench import cell, run, select_suites, write_results
-    from .bench_suites import SUITES
+    from ..bench import cell, run, select_suites, write_results
+    from ..bench_suites import SUITES
 
     suites = select_suites(SUITES, args.pattern)
     if not suites:

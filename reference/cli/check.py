@@ -189,7 +189,7 @@ def _parse_pairs(values: list[str], flag: str, parse: Callable[[str], tuple[str,
 
 
 def _parse_domain(text: str) -> tuple[str, str]:
-    from .samplers import DOMAINS
+    from ..samplers import DOMAINS
 
     name, sep, domain = text.partition("=")
     name, domain = name.strip(), domain.strip()
@@ -274,7 +274,7 @@ def _examples(names: list[str], shapes: dict[str, tuple[int, ...]], domains: dic
               dtype: str, seed: int | None) -> list[Any]:
     import numpy as np
 
-    from .samplers import sample
+    from ..samplers import sample
 
     rng = np.random.default_rng(0 if seed is None else seed)
     return [sample(domains.get(n, "real"), rng, shapes[n], dtype) for n in names]
@@ -284,7 +284,7 @@ def _kind_of(fn: Callable[..., Any], args: list[Any], what: str) -> str:
     """``gradient`` when ``fn`` returns a scalar at the example inputs, else ``jacobian``."""
     import numpy as np
 
-    from .autodiff import x64
+    from ..autodiff import x64
 
     try:
         with x64(args[0].dtype == np.float64 if args else True):
@@ -380,7 +380,7 @@ def _run(args: argparse.Namespace) -> int:
     if domains:
         options["domains"] = dict(domains)
 
-    from . import check as _check
+    from .. import check as _check
 
     checker = {"gradient": _check.check_gradient, "jacobian": _check.check_jacobian,
                "hessian": _check.check_hessian}[kind]
@@ -395,7 +395,7 @@ def _run(args: argparse.Namespace) -> int:
     report.inputs = None  # no Python session to inspect them in; the command above redraws them
     _emit(json.dumps(report.to_dict(), ensure_ascii=False, indent=1) if args.json else str(report))
     if args.plot is not None:
-        from .plot import plot_report
+        from ..plot import plot_report
 
         try:
             written = plot_report(report, args.plot)

@@ -41,7 +41,7 @@ def _cmd_explain(args: argparse.Namespace) -> int:
     from rich.table import Table
     from rich.text import Text
 
-    from .examples import EXAMPLES, get
+    from ..examples import EXAMPLES, get
 
     out = Console()
     if not out.is_terminal and "COLUMNS" not in os.environ:

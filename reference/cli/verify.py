@@ -1,13 +1,5 @@
-"""The ``chainrule`` command line.
-
-* ``chainrule verify [--json] [-k PATTERN] [--trials N] [--seed S] [--dtype float64|float32]``:
-  check every catalog rule against JAX; exit status 1 if any fails, 2 on a usage error.
-* ``chainrule rules [--markdown]``: list the catalog (the README's rule table is this output).
-* ``chainrule check MODULE:FUNCTION MODULE:DERIVATIVE --shape x=5 …``: check your own derivative
-  against JAX (in :mod:`chainrule.reference._cli_check`).
-
-Each subcommand lives in its own function ``_cmd_<name>`` with its parser in ``_add_<name>``.
-"""
+"""``chainrule verify [--json] [-k PATTERN] [--trials N] [--seed S] [--dtype float64|float32]``: check
+every catalog rule against JAX; exit status 1 if any fails, 2 on a usage error."""
 
 from __future__ import annotations
 
@@ -15,16 +7,11 @@ import argparse
 import json
 import sys
 import time
-from collections.abc import Sequence
 
-from ._cli_bench import add_parser as add_bench_parser
-from ._cli_check import add_parser as add_check_parser
-from ._cli_explain import add_parser as add_explain_parser
-
-__all__ = ["main"]
+__all__ = ["add_parser"]
 
 
-def _add_verify(sub: argparse._SubParsersAction) -> None:
+def add_parser(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser("verify", help="check every catalog rule against jax.jacfwd and jax.jacrev")
     p.add_argument("--json", action="store_true", help="print one JSON object instead of a table")
     p.add_argument("-k", dest="pattern", metavar="PATTERN",
@@ -34,16 +21,16 @@ def _add_verify(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--seed", type=int, default=0, help="seed of the random draws (default 0)")
     p.add_argument("--dtype", choices=("float64", "float32"), default="float64",
                    help="precision of the inputs and the comparison (default float64)")
-    p.set_defaults(func=_cmd_verify)
+    p.set_defaults(func=_run)
 
 
-def _cmd_verify(args: argparse.Namespace) -> int:
+def _run(args: argparse.Namespace) -> int:
     from rich.console import Console
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
     from rich.table import Table
 
-    from .catalog import CATALOG
-    from .verify import TOLERANCES, select, verify_catalog
+    from ..catalog import CATALOG
+    from ..verify import TOLERANCES, select, verify_catalog
 
     if args.trials < 1:
         print(f"chainrule verify: --trials must be at least 1, got {args.trials}", file=sys.stderr)
@@ -95,50 +82,3 @@ def _cmd_verify(args: argparse.Namespace) -> int:
               f"{sum(r.trials for r in results)} trials, seed {args.seed}, "
               f"{time.perf_counter() - start:.1f} s", highlight=False)
     return 1 if failed else 0
-
-
-def _add_rules(sub: argparse._SubParsersAction) -> None:
-    p = sub.add_parser("rules", help="list the catalog's rules")
-    p.add_argument("--markdown", action="store_true", help="print the README's Markdown rule table")
-    p.set_defaults(func=_cmd_rules)
-
-
-def _cmd_rules(args: argparse.Namespace) -> int:
-    from .catalog import CATALOG
-    from .readme import rule_table
-
-    if args.markdown:
-        print(rule_table(CATALOG), end="")
-        return 0
-    from rich.console import Console
-    from rich.table import Table
-
-    table = Table(title=f"chainrule catalog: {len(CATALOG)} rules")
-    for col in ("rule", "RULES ID", "topic", "§", "formula", "origin"):
-        table.add_column(col)
-    for r in CATALOG:
-        table.add_row(r.name, r.id, r.topic, r.section, r.formula, r.origin)
-    Console().print(table)
-    return 0
-
-
-def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
-        prog="chainrule",
-        description="The matrix calculus of deep learning, derived by hand and verified against JAX.",
-    )
-    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
-    sub.required = True
-    for add in (_add_verify, _add_rules, add_check_parser, add_explain_parser, add_bench_parser):
-        add(sub)
-    return parser
-
-
-def main(argv: Sequence[str] | None = None) -> int:
-    """Entry point of the ``chainrule`` console script; returns the exit status."""
-    args = build_parser().parse_args(argv)
-    return int(args.func(args))
-
-
-if __name__ == "__main__":  # pragma: no cover
-    sys.exit(main())
