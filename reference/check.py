@@ -111,7 +111,7 @@ abs(x) at x = 0            1                               0 (``sgn(0) = 0``)
 
 The project's own convention (DESIGN.md) is the paper's: ``d/dz max(0, z) = 0`` at ``z = 0``.
 
-**Diagnosis.** A failing report names the kind of mistake (:mod:`chainrule.reference.diagnosis`): wrong shape
+**Diagnosis.** A failing report names the kind of mistake (:mod:`chainrule.reference.checker.diagnosis`): wrong shape
 (transposed / denominator layout, flattened, a batch sum missing, broadcasts but differs),
 non-finite values, a derivative missing for an argument (zero where JAX is not), transposed, a
 constant factor (sign flip, 2, 1/2, N, 1/N) or a factor that varies with the inputs, wrong at or
@@ -150,24 +150,12 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 
-from . import diagnosis as dx
+from .._structured import is_structured, todense
 from .autodiff import x64
-from .report import BlockResult, CheckReport, Entry
+from .checker import diagnosis as dx
+from .checker.report import BlockResult, CheckReport, Entry
 from .samplers import DOMAINS, Domain
 from .tolerances import TOLERANCES, Tolerance
-
-
-def is_structured(J: Any) -> bool:
-    """A structured Jacobian (``chainrule.analytic.structured``'s, or anything with ``todense()`` and a ``shape``).
-
-    Recognized by duck typing, so the validation helpers do not depend on :mod:`analytic`.
-    """
-    return callable(getattr(J, "todense", None)) and not hasattr(J, "__array_namespace__")
-
-
-def todense(J: Any) -> Any:
-    """The dense array of a structured Jacobian; arrays pass through unchanged."""
-    return J.todense() if is_structured(J) else J
 
 __all__ = [
     "CheckReport",

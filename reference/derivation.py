@@ -59,7 +59,7 @@ import jax.numpy as jnp
 import numpy as np
 
 from .autodiff import x64
-from .diagnosis import diagnose_values
+from .checker.diagnosis import diagnose_values
 
 __all__ = ["ClaimCheck", "Derivation", "DerivationReport", "StepCheck"]
 
@@ -217,7 +217,7 @@ def _errors(claimed: np.ndarray, ref: np.ndarray, rtol: float, atol: float) -> t
 
 
 def _hint(claimed: np.ndarray, ref: np.ndarray) -> str:
-    """The shared diagnosis (:mod:`chainrule.reference.diagnosis`) of a wrong local partial, as a short phrase."""
+    """The shared diagnosis (:mod:`chainrule.reference.checker.diagnosis`) of a wrong local partial, as a short phrase."""
     c, r = np.atleast_1d(claimed), np.atleast_1d(ref)
     found = diagnose_values(c, r, out_shape=r.shape[:1], in_shape=r.shape[1:])
     return found or "no simple pattern (not a constant factor, not a transpose, not a few entries)"

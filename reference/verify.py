@@ -32,7 +32,7 @@ from chainrule.analytic.structured import todense
 
 from .autodiff import x64
 from .catalog import REFERENCE_SECTIONS, TOPICS, Rule
-from .diagnosis import diagnose_values
+from .checker.diagnosis import diagnose_values
 from .samplers import sample
 from .tolerances import TOLERANCES, Tolerance
 
@@ -228,7 +228,7 @@ def _errors(claimed: np.ndarray, ref: np.ndarray, tol: Tolerance) -> tuple[np.nd
 
 
 def _hint(claimed: np.ndarray, ref: np.ndarray, wrt_ndim: int) -> str:
-    """The shared diagnosis (:mod:`chainrule.reference.diagnosis`) of one failing trial, as a short phrase."""
+    """The shared diagnosis (:mod:`chainrule.reference.checker.diagnosis`) of one failing trial, as a short phrase."""
     out_ndim = ref.ndim - wrt_ndim
     found = diagnose_values(np.atleast_1d(claimed), np.atleast_1d(ref), out_shape=ref.shape[:out_ndim],
                             in_shape=ref.shape[out_ndim:])

@@ -68,7 +68,7 @@ def test_generic_validation_helpers_do_not_depend_on_analytic():
     code = (
         "import sys\n"
         "import chainrule.reference.check, chainrule.reference.derivation\n"
-        "import chainrule.reference.report, chainrule.reference.diagnosis\n"
+        "import chainrule.reference.checker.report, chainrule.reference.checker.diagnosis\n"
         "loaded = sorted(k for k in sys.modules if k.startswith('chainrule.analytic'))\n"
         "print(loaded)\n"
         "sys.exit(1 if loaded else 0)\n"
