@@ -1,0 +1,208 @@
+"""The engine: one check at one set of shapes — draw the trials, run the candidate and JAX's references,
+and hand them to :func:`~chainrule.reference.checker.judge.judge` (or explain a wrong shape or structure).
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import replace
+from typing import Any
+
+import jax
+import jax.numpy as jnp
+import numpy as np
+
+from . import diagnosis as dx
+from .blocks import contract, describe_struct, expected_dense_struct, make_blocks
+from .drawing import draw, extras
+from .judge import judge
+from .outcome import base_report, fail
+from .problem import Block, Problem, is_float, label_of
+from .programs import (
+    as_args,
+    candidate_output,
+    first_line,
+    normalize_tree,
+    numpy_call,
+    programs,
+    reference_outputs,
+    run_batched,
+    to_numpy_tree,
+    trial_inputs,
+    upcast,
+)
+from .report import BlockResult, CheckReport
+
+__all__ = ["run_once", "shape_failure"]
+
+
+def run_once(P: Problem, shapes: list[tuple[int, ...]], trials: int, seed: int) -> CheckReport:
+    """One check at one set of shapes: draw, run, compare, diagnose."""
+    T = int(trials)
+    leaves, edge = draw(P, shapes, T, seed)
+    lv0 = [jnp.asarray(a[0]) for a in leaves]
+    ref_args0 = as_args(P, upcast(P, lv0))
+    try:
+        out_struct = jax.eval_shape(P.f, *ref_args0)
+    except Exception as exc:
+        raise ValueError(f"f ({label_of(P.f)}) failed on arguments of shapes "
+                         f"{', '.join(f'{lf.path} {s}' for lf, s in zip(P.leaves, shapes, strict=True))}: "
+                         f"{first_line(exc)}; f must be a JAX-traceable function of the given arguments"
+                         ) from exc
+    out_leaves = jax.tree_util.tree_leaves(out_struct)
+    if P.kind in ("gradient", "hessian") and (len(out_leaves) != 1 or out_leaves[0].shape != ()):
+        raise ValueError(f"check_{P.kind} needs a scalar-valued f, but {label_of(P.f)} returns "
+                         f"{[tuple(o.shape) for o in out_leaves]}; use check_jacobian for a vector-valued f")
+    in_size = sum(math.prod(shapes[i]) for i in P.diff_leaves)
+    out_size = sum(math.prod(o.shape) for o in out_leaves)
+    entries = (in_size * in_size) if P.kind == "hessian" else in_size * out_size
+    if P.kind in ("jacobian", "hessian"):
+        mode = P.opts["mode"]
+        P.dense = mode == "dense" or (mode == "auto" and entries <= P.opts["max_dense"])
+    else:
+        P.dense = True
+    report = base_report(P, shapes, T, seed)
+    extra = extras(P, out_struct, T, seed)
+    ex0 = {k: [jnp.asarray(a[0]) for a in v] for k, v in extra.items()}
+    blocks = make_blocks(P, out_struct, shapes)
+    out_shapes = [tuple(o.shape) for o in out_leaves]
+
+    # -- is the candidate traceable? what does it return? ------------------------------------------
+    traceable = True
+    cand_struct = None
+    try:
+        cand_struct = jax.eval_shape(lambda lv, ex: candidate_output(P, lv, ex), lv0, ex0)
+    except Exception:
+        traceable = False
+    if not traceable:
+        try:
+            _, out0 = numpy_call(P, leaves, extra, 0)
+            cand_struct = to_numpy_tree(out0)
+        except Exception as exc:
+            report.inputs = trial_inputs(P, leaves, 0)
+            return fail(report, f"the candidate raised {first_line(exc)}", trial=0, stopped=True)
+    # expected dense structure
+    dense_expect = expected_dense_struct(P, ref_args0)
+    claimed_leaves_s = jax.tree_util.tree_leaves(normalize_tree(cand_struct))
+    exp_leaves_s = jax.tree_util.tree_leaves(dense_expect)
+    if (jax.tree_util.tree_structure(normalize_tree(cand_struct))
+            != jax.tree_util.tree_structure(normalize_tree(dense_expect))
+            or any(tuple(c.shape) != tuple(e.shape) for c, e in zip(claimed_leaves_s, exp_leaves_s, strict=True))):
+        return shape_failure(P, report, leaves, extra, blocks, cand_struct, dense_expect, traceable)
+    bad_dtype = [(c.dtype, e.dtype) for c, e in zip(claimed_leaves_s, exp_leaves_s, strict=True)
+                 if is_float(c.dtype) and float(jnp.finfo(c.dtype).eps) > float(
+                     jnp.finfo(min((P.leaves[i].dtype for i in P.diff_leaves),
+                                   key=lambda d: -float(jnp.finfo(d).eps))).eps)]
+    if bad_dtype:
+        report.inputs = trial_inputs(P, leaves, 0)
+        return fail(report, f"wrong dtype: the candidate returns {bad_dtype[0][0]} for "
+                             f"{P.leaves[P.diff_leaves[0]].dtype} inputs (a constant of lower precision?)",
+                     trial=0)
+
+    # -- run all trials ----------------------------------------------------------------------------
+    progs = programs(P)
+    per_trial = max(entries, out_size, in_size) * 3
+    claimed: list[np.ndarray]
+    notes: list[str] = []
+    if traceable:
+        try:
+            refs, cl, primal_ok = run_batched(progs["joint"], leaves, extra, T, per_trial)
+            claimed = [np.asarray(a) for a in jax.tree_util.tree_leaves(normalize_tree(cl))]
+        except Exception as exc:
+            traceable = False
+            notes.append(f"the candidate traced but failed under jit(vmap) ({first_line(exc)}); it ran "
+                         "trial by trial instead")
+    if not traceable:
+        refs, primal_ok = run_batched(progs["ref"], leaves, extra, T, per_trial)
+        claimed_per: list[list[np.ndarray]] = []
+        for t in range(T):
+            try:
+                cargs, out = numpy_call(P, leaves, extra, t)
+                snapshot = [np.array(a) for a in jax.tree_util.tree_leaves(cargs)]
+                if P.opts["hygiene"] and t == 0:
+                    again = to_numpy_tree(P.cand(*cargs))
+                out = to_numpy_tree(out)
+            except Exception as exc:
+                report.inputs = trial_inputs(P, leaves, t)
+                return fail(report, f"the candidate raised {first_line(exc)}", trial=t, stopped=True)
+            if P.opts["hygiene"]:
+                after = jax.tree_util.tree_leaves(cargs)
+                for before_a, after_a, lf in zip(snapshot, after, P.leaves + [None] * len(after), strict=False):
+                    if not np.array_equal(before_a, np.asarray(after_a), equal_nan=True):
+                        where = lf.path if lf is not None else "its cotangent/tangent argument"
+                        report.inputs = trial_inputs(P, leaves, t)
+                        return fail(report, f"the candidate mutates its input {where} (it must not modify "
+                                             "its arguments in place; copy them first)", trial=t, stopped=True)
+                if t == 0:
+                    a_l, b_l = jax.tree_util.tree_leaves(out), jax.tree_util.tree_leaves(again)
+                    diffs = [float(np.max(np.abs(np.asarray(a, np.float64) - np.asarray(b, np.float64)),
+                                          initial=0.0)) for a, b in zip(a_l, b_l, strict=True)
+                             if not np.array_equal(a, b, equal_nan=True)]
+                    if diffs:
+                        report.inputs = trial_inputs(P, leaves, 0)
+                        return fail(report, f"nondeterministic candidate: two calls on the same inputs "
+                                             f"differ by up to {max(diffs):.3g}", trial=0, stopped=True)
+            claimed_per.append([np.asarray(a) for a in jax.tree_util.tree_leaves(out)])
+        claimed = [np.stack(parts) for parts in zip(*claimed_per, strict=True)]
+        notes.append("the candidate is not JAX-traceable: it ran in a loop, one trial at a time")
+
+    if P.dense:
+        witnesses = [[np.asarray(a) for a in jax.tree_util.tree_leaves(normalize_tree(r))] for r in refs]
+    else:  # probe mode: one list of products, J·v per output leaf then uᵀJ per input leaf
+        witnesses = [[np.asarray(a) for a in jax.tree_util.tree_leaves(normalize_tree(refs))]]
+    if not P.dense:
+        claimed = contract(P, claimed, extra, blocks, out_shapes, shapes)
+    ref = witnesses[0]
+    report.notes.extend(notes)
+    return judge(P, report, blocks, leaves, extra, edge, claimed, ref, witnesses, shapes, traceable,
+                    np.asarray(primal_ok, dtype=bool))
+
+
+def shape_failure(P: Problem, report: CheckReport, leaves: list[np.ndarray], extra: dict[str, Any],
+                   blocks: list[Block], cand_struct: Any, dense_expect: Any, traceable: bool) -> CheckReport:
+    """The candidate's structure or shapes differ from JAX's: compute trial 0 concretely and explain."""
+    report.inputs = trial_inputs(P, leaves, 0)
+    cs = normalize_tree(cand_struct)
+    es = normalize_tree(dense_expect)
+    c_def, e_def = jax.tree_util.tree_structure(cs), jax.tree_util.tree_structure(es)
+    if c_def != e_def:
+        why = "one derivative per argnum" if isinstance(P.argnums_given, tuple) else "numerator layout"
+        return fail(report, f"wrong structure: the candidate returns {describe_struct(cs)}, JAX "
+                             f"{describe_struct(es)} ({why})", trial=0)
+    # values of trial 0: candidate (concrete) and JAX's dense reference
+    lv0 = [jnp.asarray(a[0]) for a in leaves]
+    ex0 = {k: [jnp.asarray(a[0]) for a in v] for k, v in extra.items()}
+    try:
+        if traceable:
+            out = jax.jit(lambda lv, ex: candidate_output(P, lv, ex))(lv0, ex0)
+        else:
+            _, out = numpy_call(P, leaves, extra, 0)
+        c_leaves = [np.asarray(a) for a in jax.tree_util.tree_leaves(to_numpy_tree(out))]
+    except Exception as exc:
+        return fail(report, f"the candidate raised {first_line(exc)}", trial=0, stopped=True)
+    Q = replace(P, dense=True)
+    ref0 = jax.jit(lambda lv, ex: reference_outputs(Q, lv, ex)[0])(lv0, ex0)
+    r_leaves = [np.asarray(a) for a in jax.tree_util.tree_leaves(normalize_tree(ref0))]
+    dense_blocks = make_blocks(Q, jax.eval_shape(P.f, *as_args(P, upcast(P, lv0))), [lf.shape for lf in P.leaves]) \
+        if P.kind in ("jacobian", "hessian") else blocks
+    rtol = max(1e-6, 100 * P.tol.rtol)
+    # a wrong shape fails every trial (the shapes do not depend on the draw); the blocks whose shapes
+    # agree are not compared, since the check stops here
+    diags: list[tuple[Block, np.ndarray, np.ndarray, str]] = []
+    report.blocks = []
+    for b, c, r in zip(dense_blocks, c_leaves, r_leaves, strict=True):
+        differ = c.shape != r.shape
+        d = dx.diagnose_shape(c, r, out_shape=b.out_shape, in_shape=b.in_shape, rtol=rtol) if differ else None
+        if d is not None:
+            diags.append((b, c, r, d))
+        report.blocks.append(BlockResult(b.name, b.shape, False, report.trials if differ else 0, math.nan,
+                                         math.nan, d, claimed_shape=tuple(c.shape), compared=differ))
+    report.max_abs_error = report.max_rel_error = math.nan  # no value was compared: null in JSON
+    if not diags:
+        return fail(report, "wrong shape", trial=0)
+    b, c, r, _ = diags[0]
+    report.block = b.name
+    report.claimed, report.expected = c, r
+    report.wrt_shape, report.out_shape = tuple(b.in_shape), tuple(b.out_shape)
+    diagnosis = diags[0][3] if len(diags) == 1 else "; ".join(f"{bb.name}: {dd}" for bb, _, _, dd in diags)
+    return fail(report, diagnosis, trial=0)

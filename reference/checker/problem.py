@@ -1,0 +1,294 @@
+"""The problem a check solves: the arguments as leaves, what is differentiated, the options, the tolerance.
+
+:func:`setup` validates everything a ``check_*`` call was given (every bad input gets a ``TypeError`` or
+``ValueError`` saying what was expected, what was seen and what to do) and returns a :class:`Problem`;
+:class:`Block` names one compared derivative block.
+"""
+
+from __future__ import annotations
+
+import inspect
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from typing import Any
+
+import jax
+import jax.numpy as jnp
+import numpy as np
+
+from ..samplers import DOMAINS, Domain
+from ..tolerances import TOLERANCES, Tolerance
+
+__all__ = [
+    "DEFAULTS", "KINDS", "TRACE_ERRORS", "Block", "Leaf", "Problem", "arg_names", "call_label", "dtype_name",
+    "is_float", "label_of", "normalize_argnums", "resolve_domain", "setup"
+]
+
+
+#: Every option a ``check_*`` helper takes, with its default.
+DEFAULTS: dict[str, Any] = {
+    "trials": 100,
+    "seed": 0,
+    "rtol": None,
+    "atol": None,
+    "domains": None,
+    "mode": "auto",
+    "precision": "float64",
+    "kinks": "between",
+    "kink_points": (0.0,),
+    "witness": None,
+    "probes": 8,
+    "max_dense": 1 << 16,
+    "hygiene": True,
+    "shrink": True,
+    "name": None,
+}
+
+
+KINDS = ("gradient", "jacobian", "vjp", "jvp", "hessian")
+
+
+TRACE_ERRORS: tuple[type[BaseException], ...] = (
+    jax.errors.TracerArrayConversionError,
+    jax.errors.ConcretizationTypeError,
+    jax.errors.TracerBoolConversionError,
+    jax.errors.TracerIntegerConversionError,
+    jax.errors.UnexpectedTracerError,
+)
+
+
+@dataclass
+class Leaf:
+    """One array leaf of the arguments."""
+
+    arg: int
+    path: str
+    shape: tuple[int, ...]
+    dtype: np.dtype
+    example: np.ndarray
+    diff: bool
+    drawn: bool
+    domain: Domain | None = None
+
+
+@dataclass
+class Problem:
+    kind: str
+    f: Callable[..., Any]
+    cand: Callable[..., Any]
+    argnums: tuple[int, ...]
+    argnums_given: int | tuple[int, ...]
+    names: list[str]
+    treedef: Any
+    leaves: list[Leaf]
+    opts: dict[str, Any]
+    tol: Tolerance
+    tol_key: str
+    ref_dtype: np.dtype | None
+    cand_label: str
+    ref_label: str
+    wrt: str
+    dense: bool = True
+
+    @property
+    def diff_leaves(self) -> list[int]:
+        return [i for i, lf in enumerate(self.leaves) if lf.diff]
+
+
+@dataclass
+class Block:
+    """One derivative block: which leaf of the output and of the input, and the compared shape."""
+
+    name: str
+    out_shape: tuple[int, ...]
+    in_shape: tuple[int, ...]
+    in_leaf: int | None = None  # global leaf index of the input leaf (None: a JVP product)
+    out_leaf: int | None = None  # index among the output's leaves (None: gradient / VJP)
+    product: bool = False  # probe-mode product block (leading probe axis)
+
+    @property
+    def shape(self) -> tuple[int, ...]:
+        return tuple(self.out_shape) + tuple(self.in_shape)
+
+
+def label_of(fn: Any) -> str:
+    name = getattr(fn, "__qualname__", None) or getattr(fn, "__name__", None) or type(fn).__name__
+    if "<locals>" in str(name):  # a nested function or lambda: its own name reads better
+        name = getattr(fn, "__name__", name)
+    return str(name)
+
+
+def call_label(fn: Any) -> str:
+    """``module.qualname`` when it is importable, else the qualname (for the reproduction line)."""
+    mod = getattr(fn, "__module__", None)
+    name = label_of(fn)
+    if mod and mod not in ("__main__", "builtins") and "<" not in name:
+        return f"{mod}.{name}"
+    return name
+
+
+def arg_names(f: Callable[..., Any], n: int) -> list[str]:
+    try:
+        params = [p for p in inspect.signature(f).parameters.values()
+                  if p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD)]
+    except (TypeError, ValueError):
+        params = []
+    names = [p.name for p in params[:n]]
+    return names + [f"arg{i}" for i in range(len(names), n)]
+
+
+def is_float(dtype: Any) -> bool:
+    return bool(jnp.issubdtype(dtype, jnp.floating))
+
+
+def dtype_name(dtype: Any) -> str:
+    return np.dtype(dtype).name
+
+
+def resolve_domain(spec: Any, where: str) -> Domain | None:
+    """``None`` means "fixed": keep the example's value."""
+    if isinstance(spec, str):
+        if spec == "fixed":
+            return None
+        if spec not in DOMAINS:
+            raise ValueError(f"domains[{where!r}]: unknown domain {spec!r}; expected one of "
+                             f"{sorted(DOMAINS)}, 'fixed', a samplers.Domain or a callable (rng, shape)")
+        return DOMAINS[spec]
+    if isinstance(spec, Domain):
+        return spec
+    if callable(spec):
+        return Domain(label_of(spec), spec, "user sampler")
+    raise TypeError(f"domains[{where!r}]: expected a domain name, a samplers.Domain or a callable "
+                    f"(rng, shape) -> array, got {type(spec).__name__}")
+
+
+def normalize_argnums(argnums: Any, n: int) -> tuple[int, ...]:
+    items = argnums if isinstance(argnums, tuple) else (argnums,)
+    if not items or any(isinstance(a, bool) or not isinstance(a, int | np.integer) for a in items):
+        raise TypeError(f"argnums: expected an int or a non-empty tuple of ints, got {argnums!r}")
+    out = []
+    for a in items:
+        a = int(a)
+        if not -n <= a < n:
+            raise ValueError(f"argnums: {a} is out of range for {n} argument(s); pass an index below {n}")
+        out.append(a % n)
+    if len(set(out)) != len(out):
+        raise ValueError(f"argnums: repeated argument in {argnums!r}")
+    return tuple(out)
+
+
+def setup(kind: str, f: Any, cand: Any, args: tuple[Any, ...], argnums: Any,
+           options: dict[str, Any]) -> Problem:
+    unknown = sorted(set(options) - set(DEFAULTS))
+    if unknown:
+        raise TypeError(f"check_{kind}: unknown option(s) {', '.join(unknown)}; the options are "
+                        f"{', '.join(DEFAULTS)}")
+    opts = {**DEFAULTS, **options}
+    if not callable(f) or not callable(cand):
+        bad = "f" if not callable(f) else "the candidate"
+        raise TypeError(f"check_{kind}: {bad} must be callable, got {type(f if bad == 'f' else cand).__name__}")
+    if not args:
+        raise ValueError(f"check_{kind}: pass example arguments after the two functions, e.g. "
+                         f"check_{kind}(f, candidate, np.zeros(3))")
+    trials = opts["trials"]
+    if isinstance(trials, bool) or not isinstance(trials, int | np.integer) or trials < 1:
+        raise ValueError(f"trials: expected an int ≥ 1, got {trials!r} (zero trials would be a silent pass)")
+    if not isinstance(opts["seed"], int | np.integer) or isinstance(opts["seed"], bool):
+        raise TypeError(f"seed: expected an int, got {opts['seed']!r}")
+    for key, allowed in (("mode", ("auto", "dense", "probe")), ("kinks", ("between", "jax")),
+                         ("precision", ("float64", "float32", "as-is")),
+                         ("witness", (None, "fd", "complex-step"))):
+        if opts[key] not in allowed:
+            raise ValueError(f"{key}: expected one of {allowed}, got {opts[key]!r}")
+    if opts["witness"] is not None and kind not in ("gradient", "jacobian"):
+        raise ValueError(f"witness={opts['witness']!r} is available for check_gradient and check_jacobian, "
+                         f"not check_{kind}")
+    if not isinstance(opts["probes"], int) or opts["probes"] < 1:
+        raise ValueError(f"probes: expected an int ≥ 1, got {opts['probes']!r}")
+    for key in ("rtol", "atol"):
+        v = opts[key]
+        if v is not None and (isinstance(v, bool) or not isinstance(v, int | float) or not v >= 0):
+            raise ValueError(f"{key}: expected a number ≥ 0 or None (the dtype's default), got {v!r}")
+    points = tuple(float(p) for p in opts["kink_points"])
+    opts["kink_points"] = points
+
+    n = len(args)
+    nums = normalize_argnums(argnums, n)
+    names = arg_names(f, n)
+    flat, treedef = jax.tree_util.tree_flatten_with_path(tuple(args))
+    leaves = []
+    for path, value in flat:
+        k = int(path[0].idx)
+        lpath = names[k] + jax.tree_util.keystr(tuple(path[1:]))
+        if isinstance(value, bool) or value is None or isinstance(value, str):
+            raise TypeError(f"{lpath}: expected an array or a number, got {type(value).__name__} {value!r}; "
+                            "bind non-array arguments with functools.partial")
+        try:
+            arr = np.asarray(value)
+        except Exception as exc:
+            raise TypeError(f"{lpath}: expected an array, got {type(value).__name__}") from exc
+        if isinstance(value, float) and not isinstance(value, np.floating):
+            arr = arr.astype(np.float64)
+        if arr.dtype == object or not (is_float(arr.dtype) or jnp.issubdtype(arr.dtype, jnp.integer)
+                                       or arr.dtype == np.bool_):
+            raise TypeError(f"{lpath}: expected a real floating array, got dtype {arr.dtype}; convert it, "
+                            f"e.g. np.asarray({lpath}, dtype=float)")
+        diff = k in nums
+        if diff and not is_float(arr.dtype):
+            raise TypeError(f"{lpath}: a differentiated argument must be real floating, got {arr.dtype}; "
+                            f"convert it, e.g. np.asarray(..., dtype=float), or leave it out of argnums")
+        leaves.append(Leaf(arg=k, path=lpath, shape=tuple(arr.shape), dtype=arr.dtype, example=arr,
+                            diff=diff, drawn=is_float(arr.dtype), domain=DOMAINS["real"]))
+    if not any(lf.diff for lf in leaves):
+        raise ValueError(f"argnums={argnums!r}: the differentiated argument(s) hold no arrays")
+
+    domains = opts["domains"] or {}
+    if not isinstance(domains, Mapping):
+        raise TypeError(f"domains: expected a dict {{argument name or index: domain}}, got {type(domains).__name__}")
+    for key, spec in domains.items():
+        if isinstance(key, int | np.integer) and not isinstance(key, bool):
+            hit = [lf for lf in leaves if lf.arg == int(key) % n] if -n <= int(key) < n else []
+        elif isinstance(key, str):
+            hit = [lf for lf in leaves if names[lf.arg] == key and lf.arg == names.index(key)]
+            hit = hit or [lf for lf in leaves if lf.path == key or lf.path.startswith(key + "[")]
+        else:
+            hit = []
+        if not hit:
+            raise ValueError(f"domains: {key!r} names no argument; expected one of {names}, an index "
+                             f"below {n}, or a leaf path such as {leaves[0].path!r}")
+        dom = resolve_domain(spec, str(key))
+        for lf in hit:
+            if not is_float(lf.dtype):
+                continue
+            lf.domain, lf.drawn = dom, dom is not None
+    for lf in leaves:
+        if lf.diff and not lf.drawn:
+            raise ValueError(f"domains: {lf.path} is differentiated, so it cannot be 'fixed'")
+
+    # precision and tolerance key: the least precise of the candidate's inputs and the reference
+    cand_dtypes = {np.dtype(lf.dtype) for lf in leaves if lf.diff}
+    ref_dtype = {"float64": np.dtype(np.float64), "float32": np.dtype(np.float32), "as-is": None}[opts["precision"]]
+    pool = set(cand_dtypes) | ({ref_dtype} if ref_dtype is not None else set())
+    worst = max(pool, key=lambda d: float(jnp.finfo(d).eps))
+    key = dtype_name(worst)
+    if key not in TOLERANCES:
+        raise ValueError(f"no tolerance for dtype {key}; chainrule.reference.tolerances.TOLERANCES has "
+                         f"{sorted(TOLERANCES)}")
+    base = TOLERANCES[key]
+    tol = Tolerance(rtol=base.rtol if opts["rtol"] is None else float(opts["rtol"]),
+                    atol=base.atol if opts["atol"] is None else float(opts["atol"]))
+
+    fname = label_of(f)
+    wrt_names = [names[k] for k in nums]
+    wrt = wrt_names[0] if len(wrt_names) == 1 else "(" + ", ".join(wrt_names) + ")"
+    an = nums[0] if not isinstance(argnums, tuple) else nums
+    ref_label = {
+        "gradient": f"jax.grad({fname})",
+        "jacobian": f"jax.jacfwd/jacrev({fname})",
+        "vjp": f"jax.vjp({fname})",
+        "jvp": f"jax.jvp({fname})",
+        "hessian": f"jax.hessian({fname})",
+    }[kind]
+    return Problem(kind=kind, f=f, cand=cand, argnums=nums, argnums_given=an, names=names,
+                    treedef=treedef, leaves=leaves, opts=opts, tol=tol, tol_key=key, ref_dtype=ref_dtype,
+                    cand_label=opts["name"] or label_of(cand), ref_label=ref_label, wrt=wrt)

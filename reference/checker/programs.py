@@ -1,0 +1,213 @@
+"""The traced programs: JAX's references (jacfwd/jacrev/grad/vjp/jvp and probes) and the candidate,
+under one ``jax.jit(jax.vmap(...))`` over all trials, cached per problem; and the trial-by-trial calls of
+a NumPy-only candidate.
+"""
+
+from __future__ import annotations
+
+from collections import OrderedDict
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import replace
+from typing import Any
+
+import jax
+import jax.numpy as jnp
+import numpy as np
+
+from ..._structured import is_structured, todense
+from .problem import Problem, is_float
+
+__all__ = [
+    "CHUNK_ENTRIES", "PROGRAMS", "as_args", "cached", "candidate_args", "candidate_output", "densify", "diff_tree",
+    "first_line", "normalize_tree", "numpy_call", "programs", "reference_outputs", "run_batched", "to_numpy_tree",
+    "trial_inputs", "upcast", "wrt_function"
+]
+
+
+CHUNK_ENTRIES = 1 << 22  # at most this many Jacobian entries per trial chunk in memory
+
+
+def upcast(P: Problem, leaves: Sequence[Any]) -> list[Any]:
+    """The reference's inputs: float leaves cast to the reference dtype."""
+    if P.ref_dtype is None:
+        return list(leaves)
+    return [jnp.asarray(x).astype(P.ref_dtype) if lf.drawn or is_float(lf.dtype) else jnp.asarray(x)
+            for x, lf in zip(leaves, P.leaves, strict=True)]
+
+
+def as_args(P: Problem, leaves: Sequence[Any]) -> tuple[Any, ...]:
+    return jax.tree_util.tree_unflatten(P.treedef, list(leaves))
+
+
+def wrt_function(P: Problem, args: tuple[Any, ...]) -> tuple[Callable[..., Any], tuple[Any, ...]]:
+    """``g(*primals) = f(*args with args[argnums] = primals)`` and the primals."""
+    def g(*ps: Any) -> Any:
+        a = list(args)
+        for k, p in zip(P.argnums, ps, strict=True):
+            a[k] = p
+        return P.f(*a)
+
+    return g, tuple(args[k] for k in P.argnums)
+
+
+def diff_tree(P: Problem, leaves_of_diff: Sequence[Any], primals: tuple[Any, ...]) -> tuple[Any, ...]:
+    """Arrange a flat list of diff-leaf-shaped arrays as the tuple of primals' structures."""
+    structs = [jax.tree_util.tree_structure(p) for p in primals]
+    out, i = [], 0
+    for s in structs:
+        n = s.num_leaves
+        out.append(jax.tree_util.tree_unflatten(s, list(leaves_of_diff[i:i + n])))
+        i += n
+    return tuple(out)
+
+
+def reference_outputs(P: Problem, leaves: Sequence[Any], extra: Mapping[str, Any]) -> tuple[Any, ...]:
+    """JAX's witnesses for one trial (each a pytree)."""
+    args = as_args(P, upcast(P, leaves))
+    up = (lambda a: a.astype(P.ref_dtype)) if P.ref_dtype is not None else (lambda a: a)
+    an = P.argnums_given
+    if P.kind == "gradient":
+        return (jax.grad(P.f, argnums=an)(*args),)
+    if P.kind == "hessian" and P.dense:
+        return (jax.jacfwd(jax.jacrev(P.f, argnums=an), argnums=an)(*args),
+                jax.jacrev(jax.jacfwd(P.f, argnums=an), argnums=an)(*args))
+    if P.kind == "jacobian" and P.dense:
+        return (jax.jacfwd(P.f, argnums=an)(*args), jax.jacrev(P.f, argnums=an)(*args))
+    g, ps = wrt_function(P, args)
+    if P.kind == "vjp":
+        out_def = jax.tree_util.tree_structure(jax.eval_shape(g, *ps))
+        ct = jax.tree_util.tree_unflatten(out_def, [up(c) for c in extra["ct"]])
+        res = jax.vjp(g, *ps)[1](ct)
+        return (res[0] if not isinstance(an, tuple) else res,)
+    if P.kind == "jvp":
+        t = diff_tree(P, [up(c) for c in extra["t"]], ps)
+        return (jax.jvp(g, ps, t)[1],)
+    V = diff_tree(P, [up(v) for v in extra["V"]], ps)
+    if P.kind == "hessian":
+        gg = jax.grad(g, argnums=tuple(range(len(ps))))
+        hv = jax.vmap(lambda v: jax.jvp(gg, ps, v)[1])(V)
+        return (hv,)
+    jv = jax.vmap(lambda v: jax.jvp(g, ps, v)[1])(V)
+    out_def = jax.tree_util.tree_structure(jax.eval_shape(g, *ps))
+    U = jax.tree_util.tree_unflatten(out_def, [up(u) for u in extra["U"]])
+    pull = jax.vjp(g, *ps)[1]
+    uj = jax.vmap(pull)(U)
+    return (jv, uj)
+
+
+def densify(out: Any) -> Any:
+    return jax.tree_util.tree_map(lambda a: jnp.asarray(todense(a)), out, is_leaf=is_structured)
+
+
+def candidate_args(P: Problem, leaves: Sequence[Any], extra: Mapping[str, Any], xp: Any) -> tuple[Any, ...]:
+    """The candidate's arguments: the trial's leaves, plus ``ct`` or ``t`` in the candidate's dtype."""
+    args = as_args(P, leaves)
+    if P.kind not in ("vjp", "jvp"):
+        return args
+    diff = [P.leaves[i] for i in P.diff_leaves]
+    low = min((lf.dtype for lf in diff), key=lambda d: -float(jnp.finfo(d).eps))
+    if P.kind == "vjp":
+        out_def = jax.tree_util.tree_structure(jax.eval_shape(P.f, *as_args(P, [jnp.asarray(x) for x in leaves])))
+        ct = jax.tree_util.tree_unflatten(out_def, [xp.asarray(c).astype(low) for c in extra["ct"]])
+        return (*args, ct)
+    ps = tuple(args[k] for k in P.argnums)
+    t = diff_tree(P, [xp.asarray(c).astype(lf.dtype) for c, lf in zip(extra["t"], diff, strict=True)], ps)
+    return (*args, t if isinstance(P.argnums_given, tuple) else t[0])
+
+
+def candidate_output(P: Problem, leaves: Sequence[Any], extra: Mapping[str, Any]) -> Any:
+    return densify(P.cand(*candidate_args(P, leaves, extra, jnp)))
+
+
+PROGRAMS: OrderedDict[Any, dict[str, Callable[..., Any]]] = OrderedDict()
+
+
+def programs(P: Problem) -> dict[str, Callable[..., Any]]:
+    """``jit(vmap(...))`` programs: ``joint`` (reference and candidate), ``ref`` (reference only)."""
+    key = (P.kind, P.f, P.cand, P.argnums_given, P.treedef, tuple(lf.dtype for lf in P.leaves),
+           tuple(lf.drawn for lf in P.leaves), P.ref_dtype, P.dense, P.opts["probes"])
+    try:
+        hit = PROGRAMS.get(key)
+    except TypeError:  # an unhashable callable: no caching
+        key, hit = None, None
+    if hit is not None:
+        PROGRAMS.move_to_end(key)
+        return hit
+    Q = replace(P)
+
+    def reference(leaves: Any, extra: Any) -> Any:
+        """JAX's witnesses, and whether f's own value is finite (JAX's derivative can be finite outside
+        f's domain: d log x = 1/x at x < 0)."""
+        if Q.kind == "gradient":  # the value comes with the gradient
+            value, grad = jax.value_and_grad(Q.f, argnums=Q.argnums_given)(*as_args(Q, upcast(Q, leaves)))
+            return (grad,), jnp.all(jnp.isfinite(value))
+        out = jax.tree_util.tree_leaves(Q.f(*as_args(Q, upcast(Q, leaves))))
+        return reference_outputs(Q, leaves, extra), jnp.all(jnp.stack([jnp.all(jnp.isfinite(o)) for o in out]))
+
+    def joint(leaves: Any, extra: Any) -> Any:
+        refs, fin = reference(leaves, extra)
+        return refs, candidate_output(Q, leaves, extra), fin
+
+    def ref(leaves: Any, extra: Any) -> Any:
+        return reference(leaves, extra)
+
+    progs = {"joint": jax.jit(jax.vmap(joint)), "ref": jax.jit(jax.vmap(ref))}
+    if key is not None:
+        PROGRAMS[key] = progs
+        while len(PROGRAMS) > 64:
+            PROGRAMS.popitem(last=False)
+    return progs
+
+
+def cached(P: Problem, name: Any, build: Callable[[], Callable[..., Any]]) -> Callable[..., Any]:
+    """A further compiled program of ``P`` (kink analysis, …), cached beside its main programs."""
+    progs = programs(P)
+    if name not in progs:
+        progs[name] = build()
+    return progs[name]
+
+
+def run_batched(fn: Callable[..., Any], leaves: list[np.ndarray], extra: dict[str, Any],
+                 trials: int, per_trial: int) -> Any:
+    """Run ``fn`` over all trials, in equal chunks when a trial's arrays are large."""
+    chunk = max(1, min(trials, CHUNK_ENTRIES // max(1, per_trial)))
+    if chunk >= trials:
+        return jax.tree_util.tree_map(np.asarray, fn(leaves, extra))
+    parts = []
+    for start in range(0, trials, chunk):
+        idx = np.arange(start, start + chunk).clip(max=trials - 1)
+        sub = jax.tree_util.tree_map(lambda a, idx=idx: a[idx], (leaves, extra))
+        parts.append(jax.tree_util.tree_map(np.asarray, fn(*sub)))
+    joined = jax.tree_util.tree_map(lambda *xs: np.concatenate(xs)[:trials], *parts)
+    return joined
+
+
+def first_line(exc: BaseException) -> str:
+    text = str(exc).strip()
+    return f"{type(exc).__name__}: {text.splitlines()[0] if text else ''}".rstrip(": ")
+
+
+def trial_inputs(P: Problem, leaves: list[np.ndarray], t: int) -> tuple[Any, ...]:
+    return as_args(P, [np.array(a[t]) for a in leaves])
+
+
+def numpy_call(P: Problem, leaves: list[np.ndarray], extra: dict[str, Any], t: int) -> Any:
+    lv = [np.array(a[t]) for a in leaves]
+    ex = {k: [np.asarray(a[t]) for a in v] for k, v in extra.items()}
+    cargs = candidate_args(P, lv, ex, np)
+    return cargs, P.cand(*cargs)
+
+
+def to_numpy_tree(out: Any) -> Any:
+    return jax.tree_util.tree_map(lambda a: np.asarray(todense(a)), normalize_tree(out), is_leaf=is_structured)
+
+
+def normalize_tree(tree: Any) -> Any:
+    """Lists become tuples, so a candidate returning ``[a, b]`` for ``(a, b)`` is not a mismatch."""
+    if isinstance(tree, list):
+        return tuple(normalize_tree(t) for t in tree)
+    if isinstance(tree, tuple) and not hasattr(tree, "_fields"):
+        return tuple(normalize_tree(t) for t in tree)
+    if isinstance(tree, dict):
+        return {k: normalize_tree(v) for k, v in tree.items()}
+    return tree

@@ -1,0 +1,154 @@
+"""Ties: where two arguments of one shape are equal, the candidate's two partials must add up to JAX's
+derivative along the tie direction ``(e_j, e_j)``.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable
+from typing import Any
+
+import jax
+import jax.numpy as jnp
+import numpy as np
+
+from .problem import Block, Problem
+from .programs import as_args, cached, upcast
+
+__all__ = ["check_ties", "tie_directional", "tie_message", "tie_pairs"]
+
+
+def tie_pairs(P: Problem, blocks: list[Block]) -> list[tuple[int, int]]:
+    """Pairs of dense blocks of one output whose inputs are two differentiated leaves of one shape: at a
+    tie between them (equal values at an index), their two partials move together."""
+    if P.kind not in ("gradient", "jacobian", "vjp") or not P.dense:
+        return []
+    pairs = []
+    for ia, a in enumerate(blocks):
+        for ib in range(ia + 1, len(blocks)):
+            b = blocks[ib]
+            if (a.product or b.product or a.in_leaf is None or b.in_leaf is None or a.in_leaf == b.in_leaf
+                    or a.out_leaf != b.out_leaf or tuple(a.in_shape) != tuple(b.in_shape)):
+                continue
+            pairs.append((ia, ib))
+    return pairs
+
+
+def tie_directional(P: Problem, A: Block, B: Block) -> Callable[..., Any]:
+    """``fn(leaves, extra, e) -> (D−, D+)``, batched: JAX's derivative of ``s ↦ f(x + s·e, y + s·e)`` at
+    ``s = −h`` and ``s = +h`` (``x``, ``y`` the inputs of ``A`` and ``B``, ``e`` one-hot at the tied
+    index, ``h = √ε·max(1, |x_j|)``): the one-sided directional derivatives along the tie direction,
+    flattened over the output (a scalar for a gradient, ``ctᵀ·(…)`` for a VJP)."""
+    la, lb = A.in_leaf, B.in_leaf
+
+    def one(lv: Any, ex: Any, e: Any, sign: float) -> Any:
+        up = upcast(P, lv)
+        xa, xb = up[la], up[lb]
+        e = e.astype(xa.dtype)
+        h = jnp.sqrt(jnp.finfo(xa.dtype).eps) * jnp.maximum(1.0, jnp.sum(jnp.abs(xa) * e))
+
+        def g(s: Any) -> Any:
+            ls = list(up)
+            ls[la], ls[lb] = xa + s * e, xb + s * e
+            return jax.tree_util.tree_leaves(P.f(*as_args(P, ls)))
+
+        outs = jax.jvp(g, (sign * h,), (jnp.ones((), xa.dtype),))[1]
+        if P.kind == "gradient":
+            return jnp.reshape(outs[0], (-1,))
+        if P.kind == "vjp":
+            return jnp.reshape(sum(jnp.sum(o * c.astype(o.dtype)) for o, c in zip(outs, ex["ct"], strict=True)),
+                               (-1,))
+        return jnp.reshape(outs[A.out_leaf], (-1,))
+
+    return jax.jit(jax.vmap(lambda lv, ex, e: (one(lv, ex, e, -1.0), one(lv, ex, e, 1.0))))
+
+
+def check_ties(P: Problem, blocks: list[Block], leaves: list[np.ndarray], extra: dict[str, Any],
+                claimed: list[np.ndarray], ref: list[np.ndarray], ok: np.ndarray,
+                accepted: dict[tuple[int, int], list[tuple[str, str]]]) -> tuple[dict[tuple[int, int], str], int]:
+    """At a tie ``x_j = y_j`` of two differentiated arguments of one shape, each claimed partial was
+    accepted on its own between its one-sided slopes; together they must also lie between JAX's
+    one-sided derivatives along the tie direction ``t = (e_j, e_j)``: ``D− ≤ ∂f/∂x_j + ∂f/∂y_j ≤ D+``
+    (for ``maximum(x, y)``: ``1 ≤ sum ≤ 1``, so ``(½, ½)``, ``(1, 0)``, ``(0, 1)`` pass and ``(1, 1)``
+    fails). Checked on the trials accepted at a kink, at the tied entries where the candidate differs
+    from JAX, and only at ties away from the kink points: where both arguments also sit on a kink of
+    their own (``|x| − |y|`` at ``x = y = 0``) each partial may follow its own convention (the claim is
+    still a generalized gradient), so the sum rule is not required there. Marks failing trials in
+    ``ok`` (both blocks) and returns ``{(block, trial): diagnosis}`` and the number of tied entries
+    checked."""
+    tol = P.tol
+    info: dict[tuple[int, int], str] = {}
+    checked = 0
+    for ia, ib in tie_pairs(P, blocks):
+        A, B = blocks[ia], blocks[ib]
+        trials = sorted({t for (bi, t) in accepted if bi in (ia, ib) and ok[ia, t] and ok[ib, t]})
+        items: list[tuple[int, int]] = []
+        for t in trials:
+            xa, xb = leaves[A.in_leaf][t].reshape(-1), leaves[B.in_leaf][t].reshape(-1)
+            tied = np.flatnonzero((xa == xb) & ~np.isin(xa, np.asarray(P.opts["kink_points"], xa.dtype)))
+            if not tied.size:
+                continue
+            m = max(1, math.prod(A.out_shape))
+            ca, ra = (a[t].astype(np.float64).reshape(m, -1) for a in (claimed[ia], ref[ia]))
+            cb, rb = (a[t].astype(np.float64).reshape(m, -1) for a in (claimed[ib], ref[ib]))
+            tb = tol.atol + tol.rtol * max(float(np.max(np.abs(ra), initial=0.0)),
+                                           float(np.max(np.abs(rb), initial=0.0)))
+            differs = ((np.abs(ca - ra) > tb) | (np.abs(cb - rb) > tb))[:, tied].any(axis=0)
+            items.extend((t, int(j)) for j in tied[differs])
+        if not items:
+            continue
+        checked += len(items)
+        fn = cached(P, ("tie", A.in_leaf, B.in_leaf, A.out_leaf), lambda A=A, B=B: tie_directional(P, A, B))
+        n_in = max(1, math.prod(A.in_shape))
+        size = 1 << max(3, (len(items) - 1).bit_length())  # padded to a power of two: few compilations
+        idx = [items[min(k, len(items) - 1)] for k in range(size)]
+        ts = np.asarray([t for t, _ in idx])
+        E = np.zeros((size, n_in))
+        E[np.arange(size), [j for _, j in idx]] = 1.0
+        try:
+            Dm, Dp = (np.asarray(a, np.float64) for a in fn(
+                [jnp.asarray(a[ts]) for a in leaves], {k: [jnp.asarray(a[ts]) for a in v] for k, v in extra.items()},
+                jnp.asarray(E.reshape((size, *A.in_shape)))))
+        except Exception:  # f not differentiable along the tie: no tie information
+            continue
+        for k, (t, j) in enumerate(items):
+            if not (ok[ia, t] and ok[ib, t]):
+                continue  # this trial already failed at an earlier tie
+            m = max(1, math.prod(A.out_shape))
+            ca, ra = (a[t].astype(np.float64).reshape(m, -1)[:, j] for a in (claimed[ia], ref[ia]))
+            cb, rb = (a[t].astype(np.float64).reshape(m, -1)[:, j] for a in (claimed[ib], ref[ib]))
+            scale = max(float(np.max(np.abs(ref[ia][t]), initial=0.0)), float(np.max(np.abs(ref[ib][t]), initial=0.0)))
+            tk = 2 * (tol.atol + tol.rtol * scale) + (1e-6 if P.tol_key == "float64" else 1e-3) * max(scale, 1.0)
+            lo, hi = np.minimum(Dm[k], Dp[k]), np.maximum(Dm[k], Dp[k])
+            total = ca + cb
+            bad = (total < lo - tk) | (total > hi + tk) | ~np.isfinite(total)
+            if not bad.any():
+                continue
+            o = int(np.flatnonzero(bad)[0])
+            ok[ia, t] = ok[ib, t] = False
+            info[(ia, t)] = info[(ib, t)] = tie_message(P, A, B, o, j, t, ca[o], cb[o], ra[o], rb[o],
+                                                         float(lo[o]), float(hi[o]))
+    return info, checked
+
+
+def tie_message(P: Problem, A: Block, B: Block, o: int, j: int, t: int, ca: float, cb: float,
+                 ra: float, rb: float, lo: float, hi: float) -> str:
+    """The diagnosis of partials that do not add up at a tie (output entry ``o``, input entry ``j``)."""
+    def index(flat: int, shape: tuple[int, ...]) -> str:  # "[i, j]", or "" for a scalar
+        return f"[{', '.join(str(int(i)) for i in np.unravel_index(flat, shape))}]" if shape else ""
+
+    a, b = P.leaves[A.in_leaf].path, P.leaves[B.in_leaf].path
+    at = index(j, tuple(A.in_shape))
+    if P.kind == "jacobian":
+        out = A.name[1:A.name.index("/∂")] + index(o, tuple(A.out_shape))
+    else:
+        out = "(ctᵀf)" if P.kind == "vjp" else "f"
+    if abs(hi - lo) <= 1e-9 * max(1.0, abs(lo)):
+        jax_side = f"is {lo:.6g} from either side"
+    else:
+        jax_side = f"are {lo:.6g} and {hi:.6g} (one side each)"
+    return (f"wrong at a tie: where {a}{at} = {b}{at} (trial {t + 1}), the candidate's ∂{out}/∂{a}{at} + "
+            f"∂{out}/∂{b}{at} = {ca:.6g} + {cb:.6g} = {ca + cb:.6g}, but JAX's derivative along the tie "
+            f"direction ({a}{at} and {b}{at} moved together) {jax_side} (JAX's partials: {ra:.6g} + {rb:.6g}); "
+            "each partial alone lies between its one-sided slopes, but at a tie the two must add up to the "
+            "derivative along the tie")
