@@ -23,7 +23,7 @@ settings.load_profile("chainrule")
 @pytest.fixture(scope="session")
 def catalog_results():
     from chainrule.reference.catalog import CATALOG
-    from chainrule.reference.verify import verify_catalog
+    from chainrule.reference.catalog.verify import verify_catalog
 
     return {r.name: r for r in verify_catalog(CATALOG, trials=100, seed=0)}
 

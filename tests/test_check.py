@@ -26,7 +26,7 @@ from chainrule import (
     check_vjp,
 )
 from chainrule.analytic.structured import Diagonal
-from chainrule.reference.verify import TOLERANCES
+from chainrule.reference.catalog.verify import TOLERANCES
 
 FAST = {"trials": 20, "shrink": False}
 

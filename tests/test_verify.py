@@ -1,7 +1,9 @@
-"""The verify engine and `chainrule verify`: a wrong closed form is caught, named, and reproducible."""
+"""`chainrule verify` through the one engine: a wrong closed form is caught, diagnosed as check_jacobian
+diagnoses it, named, and reproducible."""
 
 from __future__ import annotations
 
+import dataclasses
 import itertools
 import json
 import pathlib
@@ -15,7 +17,7 @@ from chainrule.analytic import neuron as nn
 from chainrule.analytic.structured import Diagonal
 from chainrule.reference.catalog import Arg, Rule, by_name
 from chainrule.reference.cli import main
-from chainrule.reference.verify import TOLERANCES, draw_inputs, select, verify_rule
+from chainrule.reference.catalog.verify import TOLERANCES, config_seed, draw_inputs, select, verify_rule
 
 N_SIZES = ({"n": 1}, {"n": 4})
 
@@ -47,25 +49,25 @@ def _rule(derivative, name="jac_mul_w_test", **kw):
 
 def test_a_correct_rule_passes_with_all_trials_counted():
     r = verify_rule(_rule(_jac_mul_w_right), trials=50)
-    assert r.ok and r.trials == 100 and r.message is None
+    assert r.ok and r.trials == 100 and r.message is None and r.diagnosis is None
 
 
 def test_a_factor_two_is_caught_and_diagnosed():
     r = verify_rule(_rule(_jac_mul_w_doubled), trials=50, seed=123)
-    assert not r.ok
-    for part in ("jac_mul_w_test vs jax.jacfwd (wrt w)", "seed 123", "trial", "off by a constant factor 2",
-                 "chainrule verify -k jac_mul_w_test --seed 123"):
+    assert not r.ok and r.diagnosis == "off by a constant factor 2"
+    for part in ("jac_mul_w_test (wrt w)", "seed 123", "trial", "off by a constant factor 2",
+                 "reproduce: chainrule verify -k jac_mul_w_test --seed 123 --dtype float64"):
         assert part in r.message, part
 
 
 def test_a_wrong_shape_is_caught():
     r = verify_rule(_rule(_jac_mul_w_wrong_shape), trials=5)
-    assert not r.ok and "wrong shape: claimed (1,), JAX (1, 1)" in r.message
+    assert not r.ok and "wrong shape" in r.message and "(1,)" in r.message
 
 
 def test_a_raising_closed_form_is_a_failure_not_a_pass():
     r = verify_rule(_rule(_raises), trials=5)
-    assert not r.ok and "RuntimeError: boom" in r.message
+    assert not r.ok and "the candidate raised RuntimeError: boom" in r.message
 
 
 def test_a_one_ulp_scale_error_passes_but_a_1e_6_error_fails():
@@ -81,20 +83,60 @@ def test_float32_promotion_is_reported():
 
 def test_kinks_are_avoided_by_redrawing():
     rule = by_name("grad_activation_w")
-    inputs = draw_inputs(rule, {"n": 3}, 500, np.random.default_rng(0), "float64")
+    inputs = draw_inputs(rule, {"n": 3}, 500, 0, "float64")
     z = np.einsum("tn,tn->t", inputs["w"], inputs["x"]) + inputs["b"]
     assert np.min(np.abs(z)) >= rule.kink_margin
+    unguarded = dataclasses.replace(rule, kink=None)  # the same draw without the guard comes closer
+    z0 = (lambda d: np.einsum("tn,tn->t", d["w"], d["x"]) + d["b"])(draw_inputs(unguarded, {"n": 3}, 500, 0))
+    assert np.min(np.abs(z0)) < rule.kink_margin
 
 
 def test_same_seed_same_draws_other_seed_other_draws():
-    from chainrule.reference.verify import _rng
-
     rule = by_name("grad_loss_w")
     sizes = rule.sizes[2]
-    a, b, c = (draw_inputs(rule, sizes, 10, _rng(s, rule, 2), "float64")["X"] for s in (5, 5, 6))
+    a, b, c = (draw_inputs(rule, sizes, 10, config_seed(s, rule, 2))["X"] for s in (5, 5, 6))
     np.testing.assert_array_equal(a, b)
     assert not np.allclose(a, c)
     assert verify_rule(rule, trials=10, seed=5).ok and verify_rule(rule, trials=10, seed=6).ok
+
+
+# --- one engine: verify diagnoses a broken record exactly as check_jacobian does ------------------------
+
+
+def _transposed(A, x):
+    """The Jacobian of A x written in denominator layout (Aᵀ)."""
+    return A.T
+
+
+def _doubled(A, x):
+    """Twice the Jacobian of A x."""
+    return 2.0 * A
+
+
+def _negated(A, x):
+    """The Jacobian of A x with its sign flipped."""
+    return -A
+
+
+@pytest.mark.parametrize("broken", [_transposed, _doubled, _negated], ids=["transposed", "factor 2", "sign"])
+def test_verify_reports_the_diagnosis_check_jacobian_gives(broken, monkeypatch, capsys):
+    """A broken record injected into the catalog: ``chainrule verify`` fails it with the diagnosis that a
+    user's own ``check_jacobian`` call gives for the same primal and closed form."""
+    import chainrule
+
+    good = by_name("jac_matvec_x")  # ∂(A x)/∂x = A, A of shape (m, n) with m ≠ n in one configuration
+    record = dataclasses.replace(good, name="injected_" + broken.__name__.strip("_"), derivative=broken)
+    from_verify = verify_rule(record)
+    A, x = np.zeros((3, 5)), np.zeros(5)
+    from_check = chainrule.check_jacobian(good.primal, broken, A, x, argnums=1)
+    assert not from_verify.ok and not from_check.ok
+    assert from_verify.diagnosis == from_check.diagnosis, (from_verify.diagnosis, from_check.diagnosis)
+    expected = {"_transposed": "transposed", "_doubled": "off by a constant factor 2",
+                "_negated": "sign flipped"}[broken.__name__]
+    assert expected in from_verify.diagnosis
+    monkeypatch.setattr(chainrule.reference.catalog, "CATALOG", (*chainrule.reference.catalog.CATALOG, record))
+    assert main(["verify", "-k", record.name]) == 1
+    assert from_check.diagnosis in " ".join(capsys.readouterr().out.split())
 
 
 def test_bad_arguments():

@@ -77,20 +77,33 @@ def contract(P: Problem, claimed: list[np.ndarray], extra: dict[str, Any], block
     return jv + uj
 
 
-def expected_dense_struct(P: Problem, ref_args: tuple[Any, ...]) -> Any:
-    """What the candidate must return (shapes only), from JAX's dense reference."""
-    an = P.argnums_given
-    if P.kind == "gradient":
-        return jax.eval_shape(jax.grad(P.f, argnums=an), *ref_args)
+def expected_dense_struct(P: Problem, ref_args: tuple[Any, ...], out_struct: Any) -> Any:
+    """What the candidate must return (shapes only): the structure of JAX's dense reference, built from
+    the output's and the differentiated inputs' shapes without tracing a derivative.
+
+    JAX's conventions: ``grad`` and ``vjp`` are shaped like the inputs; ``jacfwd`` nests the output's
+    structure outside the inputs' (``out.shape + in.shape`` per leaf pair); the Hessian nests the
+    gradient's structure outside the inputs' (``in.shape + in.shape``); ``jvp`` is shaped like the output.
+    A tuple ``argnums`` gives a tuple over the arguments at each inner level.
+    """
+    _, ps = wrt_function(P, ref_args)
+    tree_map = jax.tree_util.tree_map
+    tupled = isinstance(P.argnums_given, tuple)
+
+    def like_inputs(shape: tuple[int, ...], dtype: Any) -> Any:
+        inner = tuple(tree_map(lambda i: jax.ShapeDtypeStruct(tuple(shape) + tuple(i.shape), dtype), p)
+                      for p in ps)
+        return inner if tupled else inner[0]
+
+    shaped = tuple(tree_map(lambda i: jax.ShapeDtypeStruct(tuple(i.shape), i.dtype), p) for p in ps)
+    grad_like = shaped if tupled else shaped[0]
+    if P.kind in ("gradient", "vjp"):
+        return grad_like
+    if P.kind == "jvp":
+        return out_struct
     if P.kind == "jacobian":
-        return jax.eval_shape(jax.jacfwd(P.f, argnums=an), *ref_args)
-    if P.kind == "hessian":
-        return jax.eval_shape(jax.jacfwd(jax.jacrev(P.f, argnums=an), argnums=an), *ref_args)
-    g, ps = wrt_function(P, ref_args)
-    if P.kind == "vjp":
-        res = jax.eval_shape(lambda *p: jax.vjp(g, *p)[1](g(*p)), *ps)
-        return res[0] if not isinstance(an, tuple) else res
-    return jax.eval_shape(g, *ps)
+        return tree_map(lambda o: like_inputs(o.shape, o.dtype), out_struct)
+    return tree_map(lambda g: like_inputs(g.shape, g.dtype), grad_like)  # the Hessian
 
 
 def describe_struct(tree: Any) -> str:

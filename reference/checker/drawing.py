@@ -11,8 +11,9 @@ import jax
 import numpy as np
 
 from .problem import Problem
+from .programs import as_args
 
-__all__ = ["EDGE_DOMAINS", "draw", "extras"]
+__all__ = ["EDGE_DOMAINS", "draw", "extras", "redraw_near_kinks"]
 
 
 EDGE_DOMAINS = ("real", "unit")
@@ -29,6 +30,8 @@ def draw(P: Problem, shapes: list[tuple[int, ...]], trials: int, seed: int,
         else:
             assert lf.domain is not None
             out.append(np.asarray(lf.domain.draw(rng, (trials, *shape)), dtype=np.float64))
+    if P.opts["avoid"] is not None:
+        redraw_near_kinks(P, out, shapes, rng)
     edge = np.zeros(trials, dtype=bool)
     edgeable = [i for i, lf in enumerate(P.leaves)
                 if lf.drawn and lf.domain is not None and lf.domain.name in EDGE_DOMAINS]
@@ -54,6 +57,33 @@ def draw(P: Problem, shapes: list[tuple[int, ...]], trials: int, seed: int,
         if lf.drawn:
             out[i] = out[i].astype(lf.dtype)
     return out, edge
+
+
+def redraw_near_kinks(P: Problem, leaves: list[np.ndarray], shapes: list[tuple[int, ...]],
+                      rng: np.random.Generator, rounds: int = 200) -> None:
+    """Redraw, in place, every trial where ``avoid(*args)`` has a distance below ``avoid_margin``.
+
+    ``avoid`` (an option of every check) maps one trial's arguments to the distances from its kinks
+    (``z = w·x + b`` for a ReLU unit): random trials then stay away from them, and the kinks themselves
+    are left to edge trials and exact tests. Raises ``ValueError`` when ``rounds`` redraws do not get
+    every trial clear (the domain sits on the kink: widen it or lower the margin).
+    """
+    avoid, margin = P.opts["avoid"], float(P.opts["avoid_margin"])
+    trials = leaves[0].shape[0] if leaves else 0
+    drawn = [i for i, lf in enumerate(P.leaves) if lf.drawn]
+    for _ in range(rounds):
+        bad = [t for t in range(trials)
+               if np.min(np.abs(np.asarray(avoid(*as_args(P, [a[t] for a in leaves])), dtype=np.float64)),
+                         initial=np.inf) < margin]
+        if not bad:
+            return
+        for i in drawn:
+            domain = P.leaves[i].domain
+            assert domain is not None
+            leaves[i][bad] = np.asarray(domain.draw(rng, (len(bad), *shapes[i])), dtype=np.float64)
+    raise ValueError(f"avoid: could not draw {trials} trials at least {margin} away from the kink for shapes "
+                     f"{', '.join(f'{lf.path} {s}' for lf, s in zip(P.leaves, shapes, strict=True))}; widen "
+                     "the domain or lower avoid_margin")
 
 
 def extras(P: Problem, out_struct: Any, trials: int, seed: int) -> dict[str, Any]:

@@ -5,7 +5,8 @@ and hand them to :func:`~chainrule.reference.checker.judge.judge` (or explain a 
 from __future__ import annotations
 
 import math
-from dataclasses import replace
+from collections.abc import Sequence
+from dataclasses import dataclass, replace
 from typing import Any
 
 import jax
@@ -19,6 +20,8 @@ from .judge import judge
 from .outcome import base_report, fail
 from .problem import Block, Problem, is_float, label_of
 from .programs import (
+    CHUNK_ENTRIES,
+    FAST_COMPILE,
     as_args,
     candidate_output,
     first_line,
@@ -33,11 +36,57 @@ from .programs import (
 )
 from .report import BlockResult, CheckReport
 
-__all__ = ["run_once", "shape_failure"]
+__all__ = ["Prepared", "execute", "prepare", "run_many", "run_once", "shape_failure"]
+
+
+@dataclass
+class Prepared:
+    """A check drawn and structure-checked at one set of shapes, ready to run (:func:`execute`)."""
+
+    P: Problem
+    shapes: list[tuple[int, ...]]
+    report: CheckReport
+    leaves: list[np.ndarray]
+    edge: np.ndarray
+    extra: dict[str, Any]
+    blocks: list[Block]
+    out_shapes: list[tuple[int, ...]]
+    traceable: bool
+    per_trial: int
 
 
 def run_once(P: Problem, shapes: list[tuple[int, ...]], trials: int, seed: int) -> CheckReport:
     """One check at one set of shapes: draw, run, compare, diagnose."""
+    prep = prepare(P, shapes, trials, seed)
+    return prep if isinstance(prep, CheckReport) else execute(prep)
+
+
+def run_many(jobs: Sequence[tuple[Problem, list[tuple[int, ...]], int, int]]) -> list[CheckReport]:
+    """Several checks ``(problem, shapes, trials, seed)``, the traceable ones compiled as ONE program.
+
+    ``chainrule verify`` runs every shape configuration of a rule this way: one compilation per rule
+    instead of one per configuration. Each check is otherwise exactly :func:`run_once`'s (a combined run
+    that raises falls back to running them one by one, which then reports who raised).
+    """
+    preps = [prepare(P, shapes, trials, seed) for P, shapes, trials, seed in jobs]
+    ready = [p for p in preps if isinstance(p, Prepared) and p.traceable
+             and p.per_trial * p.report.trials <= CHUNK_ENTRIES]
+    outputs: dict[int, Any] = {}
+    if len(ready) > 1:
+        fns = [programs(p.P)["joint_vmapped"] for p in ready]
+        options = FAST_COMPILE if all(p.P.dense for p in ready) else None
+        combined = jax.jit(lambda batch: [fn(lv, ex) for fn, (lv, ex) in zip(fns, batch, strict=True)],
+                           compiler_options=options)
+        try:
+            result = combined([(p.leaves, p.extra) for p in ready])
+            outputs = {id(p): jax.tree_util.tree_map(np.asarray, r) for p, r in zip(ready, result, strict=True)}
+        except Exception:  # someone raised under jit(vmap): run one by one, which says who
+            outputs = {}
+    return [p if isinstance(p, CheckReport) else execute(p, outputs.get(id(p))) for p in preps]
+
+
+def prepare(P: Problem, shapes: list[tuple[int, ...]], trials: int, seed: int) -> Prepared | CheckReport:
+    """Draw the trials and check what the candidate returns; a report when that already fails."""
     T = int(trials)
     leaves, edge = draw(P, shapes, T, seed)
     lv0 = [jnp.asarray(a[0]) for a in leaves]
@@ -82,7 +131,7 @@ def run_once(P: Problem, shapes: list[tuple[int, ...]], trials: int, seed: int) 
             report.inputs = trial_inputs(P, leaves, 0)
             return fail(report, f"the candidate raised {first_line(exc)}", trial=0, stopped=True)
     # expected dense structure
-    dense_expect = expected_dense_struct(P, ref_args0)
+    dense_expect = expected_dense_struct(P, ref_args0, out_struct)
     claimed_leaves_s = jax.tree_util.tree_leaves(normalize_tree(cand_struct))
     exp_leaves_s = jax.tree_util.tree_leaves(dense_expect)
     if (jax.tree_util.tree_structure(normalize_tree(cand_struct))
@@ -93,20 +142,35 @@ def run_once(P: Problem, shapes: list[tuple[int, ...]], trials: int, seed: int) 
                  if is_float(c.dtype) and float(jnp.finfo(c.dtype).eps) > float(
                      jnp.finfo(min((P.leaves[i].dtype for i in P.diff_leaves),
                                    key=lambda d: -float(jnp.finfo(d).eps))).eps)]
+    if P.exact_dtype and not bad_dtype:
+        want = P.leaves[P.diff_leaves[0]].dtype
+        bad_dtype = [(c.dtype, want) for c in claimed_leaves_s if is_float(c.dtype) and c.dtype != want]
+        if bad_dtype:
+            report.inputs = trial_inputs(P, leaves, 0)
+            return fail(report, f"wrong dtype: claimed {bad_dtype[0][0]}, JAX {want} (a constant promoted the "
+                                "result?)", trial=0)
     if bad_dtype:
         report.inputs = trial_inputs(P, leaves, 0)
         return fail(report, f"wrong dtype: the candidate returns {bad_dtype[0][0]} for "
                              f"{P.leaves[P.diff_leaves[0]].dtype} inputs (a constant of lower precision?)",
                      trial=0)
 
-    # -- run all trials ----------------------------------------------------------------------------
+    return Prepared(P, shapes, report, leaves, edge, extra, blocks, out_shapes, traceable,
+                    max(entries, out_size, in_size) * 3)
+
+
+def execute(prep: Prepared, joint_out: Any = None) -> CheckReport:
+    """Run a prepared check (or take ``joint_out``, its traceable program's outputs), compare, diagnose."""
+    P, shapes, report, leaves, edge, extra = prep.P, prep.shapes, prep.report, prep.leaves, prep.edge, prep.extra
+    blocks, out_shapes, traceable, per_trial = prep.blocks, prep.out_shapes, prep.traceable, prep.per_trial
+    T = report.trials
     progs = programs(P)
-    per_trial = max(entries, out_size, in_size) * 3
     claimed: list[np.ndarray]
     notes: list[str] = []
     if traceable:
         try:
-            refs, cl, primal_ok = run_batched(progs["joint"], leaves, extra, T, per_trial)
+            refs, cl, primal_ok = (joint_out if joint_out is not None
+                                   else run_batched(progs["joint"], leaves, extra, T, per_trial))
             claimed = [np.asarray(a) for a in jax.tree_util.tree_leaves(normalize_tree(cl))]
         except Exception as exc:
             traceable = False

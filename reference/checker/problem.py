@@ -42,6 +42,8 @@ DEFAULTS: dict[str, Any] = {
     "hygiene": True,
     "shrink": True,
     "name": None,
+    "avoid": None,
+    "avoid_margin": 0.05,
 }
 
 
@@ -89,6 +91,9 @@ class Problem:
     ref_label: str
     wrt: str
     dense: bool = True
+    #: the candidate must return exactly the inputs' dtype (``chainrule verify``: a closed form that
+    #: promotes float32 to float64 fails); ``check_*`` only rejects a *lower* precision
+    exact_dtype: bool = False
 
     @property
     def diff_leaves(self) -> list[int]:
@@ -195,6 +200,12 @@ def setup(kind: str, f: Any, cand: Any, args: tuple[Any, ...], argnums: Any,
         raise ValueError(f"trials: expected an int ≥ 1, got {trials!r} (zero trials would be a silent pass)")
     if not isinstance(opts["seed"], int | np.integer) or isinstance(opts["seed"], bool):
         raise TypeError(f"seed: expected an int, got {opts['seed']!r}")
+    if opts["avoid"] is not None and not callable(opts["avoid"]):
+        raise TypeError(f"avoid: expected a callable (*args) -> distances to the nearest kink, or None, got "
+                        f"{type(opts['avoid']).__name__}")
+    margin = opts["avoid_margin"]
+    if isinstance(margin, bool) or not isinstance(margin, int | float) or not margin >= 0:
+        raise ValueError(f"avoid_margin: expected a number ≥ 0, got {margin!r}")
     for key, allowed in (("mode", ("auto", "dense", "probe")), ("kinks", ("between", "jax")),
                          ("precision", ("float64", "float32", "as-is")),
                          ("witness", (None, "fd", "complex-step"))):

@@ -18,9 +18,9 @@ from ..._structured import is_structured, todense
 from .problem import Problem, is_float
 
 __all__ = [
-    "CHUNK_ENTRIES", "PROGRAMS", "as_args", "cached", "candidate_args", "candidate_output", "densify", "diff_tree",
-    "first_line", "normalize_tree", "numpy_call", "programs", "reference_outputs", "run_batched", "to_numpy_tree",
-    "trial_inputs", "upcast", "wrt_function"
+    "CHUNK_ENTRIES", "FAST_COMPILE", "PROGRAMS", "as_args", "cached", "candidate_args", "candidate_output",
+    "densify", "diff_tree", "first_line", "normalize_tree", "numpy_call", "programs", "reference_outputs",
+    "run_batched", "to_numpy_tree", "trial_inputs", "upcast", "wrt_function"
 ]
 
 
@@ -122,6 +122,10 @@ def candidate_output(P: Problem, leaves: Sequence[Any], extra: Mapping[str, Any]
 PROGRAMS: OrderedDict[Any, dict[str, Callable[..., Any]]] = OrderedDict()
 
 
+#: XLA options for small programs compiled once: optimize for compile time, not run time.
+FAST_COMPILE = {"xla_backend_optimization_level": 0}
+
+
 def programs(P: Problem) -> dict[str, Callable[..., Any]]:
     """``jit(vmap(...))`` programs: ``joint`` (reference and candidate), ``ref`` (reference only)."""
     key = (P.kind, P.f, P.cand, P.argnums_given, P.treedef, tuple(lf.dtype for lf in P.leaves),
@@ -151,7 +155,11 @@ def programs(P: Problem) -> dict[str, Callable[..., Any]]:
     def ref(leaves: Any, extra: Any) -> Any:
         return reference(leaves, extra)
 
-    progs = {"joint": jax.jit(jax.vmap(joint)), "ref": jax.jit(jax.vmap(ref))}
+    # Dense checks are small programs that run once or twice: XLA's backend optimizations cost more
+    # compile time than they save (about half of it); probe-mode programs are large and keep them.
+    options = FAST_COMPILE if Q.dense else None
+    progs = {"joint_vmapped": jax.vmap(joint), "joint": jax.jit(jax.vmap(joint), compiler_options=options),
+             "ref": jax.jit(jax.vmap(ref), compiler_options=options)}
     if key is not None:
         PROGRAMS[key] = progs
         while len(PROGRAMS) > 64:

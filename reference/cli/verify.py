@@ -30,7 +30,7 @@ def _run(args: argparse.Namespace) -> int:
     from rich.table import Table
 
     from ..catalog import CATALOG
-    from ..verify import TOLERANCES, select, verify_catalog
+    from ..catalog.verify import TOLERANCES, select, verify_catalog
 
     if args.trials < 1:
         print(f"chainrule verify: --trials must be at least 1, got {args.trials}", file=sys.stderr)

@@ -1,0 +1,292 @@
+"""Verify catalog rules through the one comparison engine (:mod:`chainrule.reference.checker`).
+
+Each record is turned into the check a user would write for it: its closed form is the candidate, its
+analytic primal is ``f``, so ``chainrule verify`` meets exactly the checker whose tests prove it catches
+wrong derivatives, and a broken record gets the same diagnosis ``check_jacobian`` gives. For each rule
+and each of its shape configurations:
+
+1. draw ``trials`` inputs from the arguments' domains (seeded from the seed, the rule's name and the
+   configuration; trials within ``kink_margin`` of the record's ``kink`` are redrawn; no edge trials —
+   the conventions at kinks are pinned by exact tests);
+2. compute JAX's references (``jacfwd`` and ``jacrev``, which must agree; ``jacfwd(jacrev)`` and
+   ``jacrev(jacfwd)`` for a Hessian; ``jax.jvp`` for a JVP, of ``jax.grad`` for an HVP) on the same
+   analytic primal, in float64 (scoped ``jax.enable_x64``);
+3. compare the closed form block by block with the one tolerance table, and diagnose a failure.
+
+How a record's reference kind becomes a check:
+
+==============  ==============================================================================
+reference       check
+==============  ==============================================================================
+``jacobian``    ``check_jacobian(primal, derivative)`` (a denominator-layout rule transposed back)
+``hessian``     ``check_hessian(primal, derivative)``
+``jvp``         ``check_jvp(primal, derivative)`` (the tangent is the record's last argument)
+``hvp``         ``check_jvp(jax.grad(primal), derivative)``: ``H·t`` is the JVP of the gradient
+``step``        ``check_gradient(primal, (x − step(x))/η)``: the gradient the descent step implies
+==============  ==============================================================================
+
+A trial passes when ``max|claimed − JAX| ≤ atol + rtol·max|JAX|``, with ``(rtol, atol)`` from
+:data:`TOLERANCES`; a closed form must return the inputs' dtype exactly (float32 stays float32).
+"""
+
+from __future__ import annotations
+
+import fnmatch
+import time
+import zlib
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import asdict, dataclass, field
+from typing import Any
+
+import array_api_compat
+import jax
+import numpy as np
+
+from ..._structured import todense
+from ..autodiff import x64
+from ..checker.engine import run_many
+from ..checker.problem import Problem, setup
+from ..checker.report import CheckReport
+from ..tolerances import TOLERANCES, Tolerance
+from . import REFERENCE_SECTIONS
+from ._record import TOPICS, Rule
+
+__all__ = [
+    "TOLERANCES", "WITNESSES", "RuleResult", "Tolerance", "config_seed", "draw_inputs", "rule_check", "select",
+    "verify_catalog", "verify_rule",
+]
+
+
+#: The dtypes ``verify_rule`` runs the catalog in.
+VERIFY_DTYPES = ("float64", "float32")
+
+
+@dataclass
+class RuleResult:
+    """The outcome of verifying one rule (the row of ``chainrule verify`` and its JSON)."""
+
+    name: str
+    id: str
+    topic: str
+    section: str
+    status: str
+    trials: int
+    max_abs_error: float
+    max_rel_error: float
+    dtype: str
+    shapes: list[str] = field(default_factory=list)
+    message: str | None = None
+    diagnosis: str | None = None
+    seconds: float = 0.0
+
+    @property
+    def ok(self) -> bool:
+        return self.status == "pass"
+
+    def to_json(self) -> dict[str, Any]:
+        d = asdict(self)
+        for key in ("max_abs_error", "max_rel_error"):
+            d[key] = float(d[key]) if np.isfinite(d[key]) else None
+        return d
+
+
+def select(rules: Iterable[Rule], pattern: str | None) -> list[Rule]:
+    """Rules matching ``pattern``: comma-separated terms, each case-insensitive; a rule matching any is selected.
+
+    * a RULES ID (``L-3``, ``LAYER-2``) selects exactly that ID (``C-1`` is not ``C-10``);
+    * a topic name (``scalar``, ``loss``) selects exactly that topic (``scalar`` is not ``scalar-expansion``);
+    * the paper's §8 reference items (``REF-8.1`` … ``REF-8.5``) select the rules they restate;
+    * anything else is a substring of, or a glob over, a rule's name, ID or topic (``grad_loss``, ``jac_*``).
+    """
+    rules = list(rules)
+    if not pattern:
+        return rules
+    terms = [p.strip().lower() for p in pattern.split(",") if p.strip()]
+    known_ids = {r.id.lower() for r in rules}
+    exact_ids: set[str] = set()
+    topics: set[str] = set()
+    pats: list[str] = []
+    for term in terms:
+        ref = next((ids for k, ids in REFERENCE_SECTIONS.items() if k.lower() == term), None)
+        if ref is not None:  # the paper's §8 restates earlier rules by their IDs
+            exact_ids |= {i.lower() for i in ref}
+        elif term in known_ids:
+            exact_ids.add(term)
+        elif term in TOPICS:
+            topics.add(term)
+        else:
+            pats.append(term)
+
+    def hit(rule: Rule) -> bool:
+        if rule.id.lower() in exact_ids or rule.topic in topics:
+            return True
+        fields = (rule.name.lower(), rule.id.lower(), rule.topic.lower())
+        return any(p in f or fnmatch.fnmatchcase(f, p) for p in pats for f in fields)
+
+    return [r for r in rules if hit(r)]
+
+
+#: The two JAX computations each kind of reference is checked against.
+WITNESSES = {
+    "jacobian": ("jax.jacfwd", "jax.jacrev"),
+    "step": ("jax.grad",),
+    "hessian": ("jacfwd(jacrev)", "jacrev(jacfwd)"),
+    "hvp": ("jvp(grad)",),
+    "jvp": ("jax.jvp",),
+}
+
+_KIND = {"jacobian": "jacobian", "hessian": "hessian", "jvp": "jvp", "hvp": "jvp", "step": "gradient"}
+
+
+def config_seed(seed: int, rule: Rule, config: int) -> int:
+    """The engine's seed for one shape configuration of ``rule``: a function of the run's seed, the rule's
+    name and the configuration, so ``chainrule verify -k NAME --seed S`` redraws exactly the same trials."""
+    return int(np.random.SeedSequence([int(seed), zlib.crc32(rule.name.encode()), config]).generate_state(1)[0])
+
+
+def _to_numerator(derivative: Callable[..., Any], argnum: int) -> Callable[..., Any]:
+    """A denominator-layout closed form (``in.shape + out.shape``) as the numerator-layout Jacobian."""
+    def numerator(*args: Any) -> Any:
+        J = todense(derivative(*args))
+        xp = array_api_compat.array_namespace(J)
+        in_ndim = array_api_compat.array_namespace(args[argnum]).asarray(args[argnum]).ndim
+        axes = tuple(range(in_ndim, J.ndim)) + tuple(range(in_ndim))
+        return xp.permute_dims(J, axes)
+
+    numerator.__name__ = getattr(derivative, "__name__", "derivative")
+    return numerator
+
+
+def _implied_gradient(step: Callable[..., Any], argnum: int, eta: float) -> Callable[..., Any]:
+    """``(x − step(x))/η``: the gradient a gradient-descent step ``x − η·∂f/∂x`` implies (RULES L-4, L-6)."""
+    def gradient(*args: Any) -> Any:
+        return (args[argnum] - step(*args)) / eta
+
+    gradient.__name__ = getattr(step, "__name__", "step")
+    return gradient
+
+
+def rule_check(rule: Rule, sizes: Mapping[str, int], *, trials: int = 100, dtype: str = "float64",
+               seed: int = 0) -> tuple[Problem, list[tuple[int, ...]]]:
+    """The engine's problem for one shape configuration of ``rule``, and the shapes of its arguments.
+
+    What ``chainrule verify`` runs: the check a user would write for the record (see the table above).
+    """
+    k = rule.argnum
+    primal, derivative = rule.bound_primal, rule.bound_derivative
+    args = rule.args[rule.primal_args]
+    if rule.layout == "denominator":
+        derivative = _to_numerator(derivative, k)
+    if rule.reference == "hvp":
+        primal = jax.grad(primal, argnums=k)
+    if rule.reference == "step":
+        derivative = _implied_gradient(derivative, k, float(rule.params["eta"]))
+    shapes = [a.concrete_shape(sizes) for a in args]
+    examples = tuple(np.zeros(s, dtype=dtype) for s in shapes)
+    names = [a.name for a in args]
+    avoid = None
+    if rule.kink is not None:
+        kink = rule.kink
+
+        def avoid(*values: Any) -> Any:
+            return kink(**dict(zip(names, values, strict=True)))
+
+    options = {
+        "trials": trials, "seed": config_seed(seed, rule, rule.sizes.index(sizes) if sizes in rule.sizes else 0),
+        "domains": {i: a.domain for i, a in enumerate(args)}, "kink_points": (), "shrink": False,
+        "hygiene": False, "mode": "dense", "precision": "float64", "name": rule.name,
+        "avoid": avoid, "avoid_margin": rule.kink_margin,
+    }
+    P = setup(_KIND[rule.reference], primal, derivative, examples, k, options)
+    P.exact_dtype = True
+    return P, shapes
+
+
+def draw_inputs(rule: Rule, sizes: Mapping[str, int], trials: int, seed: int | np.random.Generator,
+                dtype: str = "float64") -> dict[str, np.ndarray]:
+    """The inputs ``chainrule verify`` draws for ``rule`` at one shape configuration (leading axis = trial).
+
+    The engine's own draw (:func:`chainrule.reference.checker.drawing.draw`) for the problem
+    :func:`rule_check` builds: each argument from its domain, trials near the record's kink redrawn.
+    For ``jvp``/``hvp`` rules the tangent is the engine's (standard normal) and is not returned.
+    """
+    from ..checker.drawing import draw
+
+    if isinstance(seed, np.random.Generator):
+        seed = int(seed.integers(2**32))
+    P, shapes = rule_check(rule, sizes, trials=trials, dtype=dtype, seed=int(seed))
+    leaves, _ = draw(P, shapes, trials, int(seed))
+    return {lf.path: leaf for lf, leaf in zip(P.leaves, leaves, strict=True)}
+
+
+def _entry(report: CheckReport) -> str:
+    if not report.entries:
+        return ""
+    e = report.entries[0]
+    return f"entry {tuple(int(i) for i in e.index)}: claimed {e.claimed:.6g}, JAX {e.expected:.6g} | "
+
+
+def verify_rule(rule: Rule, *, trials: int = 100, seed: int = 0, dtype: str = "float64") -> RuleResult:
+    """Check ``rule``'s closed form against JAX through the engine, ``trials`` draws per shape config."""
+    if isinstance(trials, bool) or not isinstance(trials, int) or trials < 1:
+        raise ValueError(f"trials: expected at least 1, got {trials}")
+    if dtype not in VERIFY_DTYPES:
+        raise ValueError(f"dtype: expected one of {list(VERIFY_DTYPES)}, got {dtype!r}")
+    start = time.perf_counter()
+    result = RuleResult(
+        name=rule.name, id=rule.id, topic=rule.topic, section=rule.section, status="pass",
+        trials=0, max_abs_error=0.0, max_rel_error=0.0, dtype=dtype,
+        shapes=[rule.describe_shapes(s) for s in rule.sizes],
+    )
+    reproduce = f"reproduce: chainrule verify -k {rule.name} --seed {seed} --dtype {dtype}"
+    with x64(True):
+        jobs, wheres = [], []
+        for sizes in rule.sizes:
+            where = f"{rule.name} (wrt {rule.wrt}) | {dtype} | {rule.describe_shapes(sizes)}"
+            try:
+                P, shapes = rule_check(rule, sizes, trials=trials, dtype=dtype, seed=seed)
+            except (ValueError, TypeError) as exc:  # the record cannot be drawn
+                result.status, result.diagnosis = "fail", f"the draw failed: {exc}"
+                result.message = f"{where} | seed {seed} | {result.diagnosis} | {reproduce}"
+                break
+            jobs.append((P, shapes, trials, P.opts["seed"]))
+            wheres.append(where)
+        else:
+            try:  # every configuration in one compiled program
+                reports = run_many(jobs)
+            except (ValueError, TypeError) as exc:  # the primal itself raised (f must be traceable)
+                reports = []
+                result.status, result.diagnosis = "fail", f"the primal raised: {exc}"
+                result.message = (f"{rule.name} (wrt {rule.wrt}) | {dtype} | seed {seed} | {result.diagnosis} | "
+                                  f"{reproduce}")
+            for where, report in zip(wheres, reports, strict=False):
+                result.trials += trials
+                if np.isfinite(report.max_abs_error):
+                    result.max_abs_error = max(result.max_abs_error, float(report.max_abs_error))
+                    result.max_rel_error = max(result.max_rel_error, float(report.max_rel_error))
+                if not report.ok:
+                    trial = "" if report.trial is None else f", trial {report.trial + 1}/{trials}"
+                    result.status, result.diagnosis = "fail", report.diagnosis
+                    result.message = (f"{where} | seed {seed}{trial} | {report.failures}/{trials} trials fail | "
+                                      f"{_entry(report)}{report.diagnosis} | {reproduce}")
+                    break
+    result.seconds = time.perf_counter() - start
+    return result
+
+
+def verify_catalog(
+    rules: Iterable[Rule],
+    *,
+    trials: int = 100,
+    seed: int = 0,
+    dtype: str = "float64",
+    on_result: Callable[[RuleResult], None] | None = None,
+) -> list[RuleResult]:
+    """Verify every rule in ``rules``; ``on_result`` is called after each (for progress bars)."""
+    results = []
+    for rule in rules:
+        r = verify_rule(rule, trials=trials, seed=seed, dtype=dtype)
+        results.append(r)
+        if on_result is not None:
+            on_result(r)
+    return results
