@@ -14,7 +14,9 @@ import pytest
 
 from chainrule import Derivation
 from chainrule.analytic.structured import Diagonal, ScaledIdentity, identity_like
-from chainrule.reference.derivation import DerivationReport
+from chainrule.reference.checker import compare
+from chainrule.reference.derivation import ClaimCheck, DerivationReport, StepCheck
+from chainrule.reference.tolerances import TOLERANCES
 
 # --- builders ------------------------------------------------------------------------------------
 
@@ -215,6 +217,40 @@ def test_a_partial_may_use_the_steps_own_value():
     assert d.check(around=4).ok
 
 
+def test_a_wrong_partial_is_reported_with_the_engines_numbers():
+    """The step's errors are checker.compare.errors of its claimed partial against jax.jacfwd's."""
+    r = dot_relu(du_dw=lambda w: Diagonal(w)).check()  # diag(w) where diag(x) is right
+    u = r.steps[0]
+    assert isinstance(u, StepCheck) and u.wrong == ("w",)
+    tol = TOLERANCES["float64"]
+    assert (r.rtol, r.atol) == (tol.rtol, tol.atol) and r.tolerance == tol
+    claimed, ref = u.claimed["w"], u.jax["w"]
+    abs_err, rel_err, ok, scale = compare.errors(claimed[None], ref[None], tol)
+    assert not ok[0] and float(scale[0]) == 2.0  # max|diag(x)|
+    assert u.max_abs_error == float(abs_err[0]) == 2.3  # |w_4 − x_4| = |0.3 − (−2)|
+    assert u.max_rel_error == float(rel_err[0]) == 2.3 / 2.0
+    assert r.max_abs_error >= u.max_abs_error
+    # the message names the worst entry, the engine's max, with both values
+    assert "entry (3, 3): claimed 0.3, JAX -2" in r.messages[0]
+
+
+def test_every_comparison_goes_through_the_engine(monkeypatch):
+    calls = []
+    engine = compare.errors
+
+    def spy(claimed, reference, tol):
+        calls.append((np.shape(reference), tol))
+        return engine(claimed, reference, tol)
+
+    monkeypatch.setattr(compare, "errors", spy)
+    r = Derivation(x=1.0).let("u", lambda x: x**3, {"x": lambda x: 3 * x}).check(around=4, seed=7)
+    assert r.wrong_steps == ("u",)
+    assert calls and all(tol == TOLERANCES["float64"] for _, tol in calls)
+    assert ((r.points,), TOLERANCES["float64"]) in calls  # one call for ∂u/∂x over all points
+    # over the points, the step's error is the engine's max of |3x − 3x²|
+    assert r.steps[0].max_abs_error > 0 and r.steps[0].max_rel_error > 0
+
+
 # --- claimed totals: the forgotten path ----------------------------------------------------------
 
 
@@ -223,6 +259,7 @@ def test_the_c5_naive_answer_is_reported_as_missing_the_direct_path():
     assert not r.ok and r.wrong_steps == ()
     assert r.missing_paths == {"x": (("x", "u_2"),)}
     (c,) = r.claims
+    assert isinstance(c, ClaimCheck)
     assert not c.ok and float(c.claimed) == 2.0 and float(c.jax) == 3.0
     assert r.diagnosis == "claimed du_2/dx = 2x misses the path x → u_2"
     assert "misses the path x → u_2: the total-derivative chain rule sums" in r.messages[0]
