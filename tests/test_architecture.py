@@ -75,3 +75,101 @@ def test_generic_validation_helpers_do_not_depend_on_analytic():
     )
     run = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True)
     assert run.returncode == 0, f"the validation helpers imported analytic: {run.stdout}{run.stderr}"
+
+
+# --- the import graph of the installed package ---------------------------------------------------------
+
+
+def _installed_modules() -> dict[str, pathlib.Path]:
+    """Every module of the installed package, by its import name, with its source file."""
+    import importlib
+    import pkgutil
+
+    found: dict[str, pathlib.Path] = {}
+    for layer in ("chainrule", "chainrule.analytic", "chainrule.reference", "chainrule.benchmarks"):
+        try:
+            pkg = importlib.import_module(layer)
+        except ModuleNotFoundError:
+            continue
+        found[layer] = pathlib.Path(pkg.__file__)
+        for info in pkgutil.walk_packages(pkg.__path__, prefix=layer + "."):
+            spec = importlib.util.find_spec(info.name)
+            if spec is not None and spec.origin and spec.origin.endswith(".py"):
+                found[info.name] = pathlib.Path(spec.origin)
+    return found
+
+
+def _imports(name: str, path: pathlib.Path, modules: dict[str, pathlib.Path]) -> set[str]:
+    """The chainrule modules ``name`` imports (module level or inside functions, relative or absolute)."""
+    is_pkg = path.name == "__init__.py"
+    package = name if is_pkg else name.rpartition(".")[0]
+    out: set[str] = set()
+    for node in ast.walk(ast.parse(path.read_text())):
+        targets: list[str] = []
+        if isinstance(node, ast.Import):
+            targets = [a.name for a in node.names]
+        elif isinstance(node, ast.ImportFrom):
+            base = node.module or ""
+            if node.level:
+                parts = package.split(".")
+                parts = parts[: len(parts) - (node.level - 1)]
+                base = ".".join(parts + ([node.module] if node.module else []))
+            targets = [base] + [f"{base}.{a.name}" for a in node.names]
+        for t in targets:
+            while t and t not in modules:  # `import chainrule.x.y` names chainrule.x.y, or a name in it
+                t = t.rpartition(".")[0]
+            if t and t != name:
+                out.add(t)
+    return out
+
+
+def test_the_installed_package_has_no_import_cycle():
+    modules = _installed_modules()
+    assert len(modules) > 40 and "chainrule.reference.checker.engine" in modules, sorted(modules)
+    graph = {name: _imports(name, path, modules) for name, path in modules.items()}
+    assert "chainrule.reference.checker.problem" in graph["chainrule.reference.checker.engine"]  # edges are read
+    # Tarjan's strongly connected components: a component of two or more modules is a cycle
+    index: dict[str, int] = {}
+    low: dict[str, int] = {}
+    stack: list[str] = []
+    on_stack: set[str] = set()
+    cycles: list[list[str]] = []
+
+    def visit(v: str) -> None:
+        index[v] = low[v] = len(index)
+        stack.append(v)
+        on_stack.add(v)
+        for w in graph[v]:
+            if w not in index:
+                visit(w)
+                low[v] = min(low[v], low[w])
+            elif w in on_stack:
+                low[v] = min(low[v], index[w])
+        if low[v] == index[v]:
+            component = []
+            while True:
+                w = stack.pop()
+                on_stack.discard(w)
+                component.append(w)
+                if w == v:
+                    break
+            if len(component) > 1:
+                cycles.append(sorted(component))
+
+    sys.setrecursionlimit(max(sys.getrecursionlimit(), 10_000))
+    for v in graph:
+        if v not in index:
+            visit(v)
+    assert not cycles, f"import cycles: {cycles}"
+
+
+#: The most lines a source module of reference/ or benchmarks/ may have (one concern each).
+MAX_MODULE_LINES = 600
+
+
+def test_no_module_of_reference_or_benchmarks_is_over_600_lines():
+    sizes = {str(p.relative_to(ROOT)): len(p.read_text().splitlines())
+             for folder in ("reference", "benchmarks") for p in (ROOT / folder).rglob("*.py")}
+    assert len(sizes) > 30, sizes  # the scan read the tree
+    over = {k: v for k, v in sizes.items() if v > MAX_MODULE_LINES}
+    assert not over, f"split these modules (over {MAX_MODULE_LINES} lines): {over}"
