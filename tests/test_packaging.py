@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import pathlib
+import shutil
 import subprocess
 import sys
 import textwrap
@@ -68,8 +69,16 @@ def test_every_package_folder_is_installed():
 
 
 def test_the_wheel_holds_chainrule_alone(tmp_path):
-    """Build the wheel a user's ``pip install .`` builds and read its file list."""
-    build = subprocess.run([sys.executable, "-m", "pip", "wheel", "--no-deps", "-q", "-w", str(tmp_path), str(ROOT)],
+    """Build the wheel a user's ``pip install .`` builds (from a copy of the sources, so the build leaves
+    nothing in the repository) and read its file list."""
+    src = tmp_path / "src"
+    ignore = shutil.ignore_patterns("__pycache__", "*.egg-info", "build", "results")
+    for name in ("pyproject.toml", "README.md", "LICENSE"):
+        src.mkdir(exist_ok=True)
+        shutil.copy(ROOT / name, src / name)
+    for folder in ("analytic", "reference", "benchmarks"):
+        shutil.copytree(ROOT / folder, src / folder, ignore=ignore)
+    build = subprocess.run([sys.executable, "-m", "pip", "wheel", "--no-deps", "-q", "-w", str(tmp_path), str(src)],
                            capture_output=True, text=True)
     if build.returncode != 0 and "No matching distribution found for setuptools" in build.stderr:
         pytest.fail(f"pip could not fetch the build backend: {build.stderr[-500:]}")
