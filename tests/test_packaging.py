@@ -26,7 +26,8 @@ files = [str(f) for f in dist.files or []]
 finders = [f for f in files if f.startswith("__editable__") and f.endswith("_finder.py")]
 if finders:  # an editable install: the finder's MAPPING names what it makes importable
     text = pathlib.Path(dist.locate_file(finders[0])).read_text()
-    names = sorted({k.split(".")[0] for k in re.findall(r"'([\w.]+)': '", text.split("MAPPING", 1)[1].split("\n", 1)[0])})
+    mapping = text.split("MAPPING", 1)[1].split("\n", 1)[0]
+    names = sorted({k.split(".")[0] for k in re.findall(r"'([\w.]+)': '", mapping)})
     pth = [f for f in files if f.endswith(".pth")]
     kind = "editable"
 else:  # a regular install: the first path component of every installed file
