@@ -218,3 +218,24 @@ def test_select_ids_and_topics_exactly():
     chosen = select(CATALOG, "c-1,grad_relu")
     assert {r.id for r in chosen} == {"C-1", "N-3"}
     assert select(CATALOG, "C-99") == []  # an unknown ID is a substring pattern that matches nothing
+
+
+def test_cli_verify_table_keeps_its_status_column_at_80_columns_when_piped():
+    """Piped, rich renders 80 columns: every row still shows its status and its whole rule name."""
+    import os
+    import subprocess
+    import sys
+
+    env = {k: v for k, v in os.environ.items() if k not in ("COLUMNS", "LINES")}
+    picked = "C-3,LAYER-2,H-7,grad_dot_w"
+    run = subprocess.run([sys.executable, "-m", "chainrule.reference.cli", "verify", "-k", picked],
+                         capture_output=True, text=True, env=env)
+    assert run.returncode == 0, run.stderr
+    lines = run.stdout.splitlines()
+    assert max(len(line) for line in lines) <= 80, [line for line in lines if len(line) > 80]
+    from chainrule.reference.catalog import CATALOG
+
+    names = [r.name for r in select(CATALOG, picked)]
+    assert len(names) >= 6
+    for name in names:
+        assert any(line.split()[:2] == ["pass", name] for line in lines if line.strip()), name
