@@ -16,8 +16,8 @@ import chainrule.reference.catalog
 from chainrule.analytic import neuron as nn
 from chainrule.analytic.structured import Diagonal
 from chainrule.reference.catalog import Arg, Rule, by_name
-from chainrule.reference.cli import main
 from chainrule.reference.catalog.verify import TOLERANCES, config_seed, draw_inputs, select, verify_rule
+from chainrule.reference.cli import main
 
 N_SIZES = ({"n": 1}, {"n": 4})
 
@@ -228,7 +228,7 @@ def test_cli_verify_table_keeps_its_status_column_at_80_columns_when_piped():
 
     env = {k: v for k, v in os.environ.items() if k not in ("COLUMNS", "LINES")}
     picked = "C-3,LAYER-2,H-7,grad_dot_w"
-    run = subprocess.run([sys.executable, "-m", "chainrule.reference.cli", "verify", "-k", picked],
+    run = subprocess.run([sys.executable, "-m", "chainrule", "verify", "-k", picked],
                          capture_output=True, text=True, env=env)
     assert run.returncode == 0, run.stderr
     lines = run.stdout.splitlines()
