@@ -757,11 +757,11 @@ def test_assert_helpers_raise_with_the_report_text():
 
 
 def test_readme_example_prints_the_report_shown(capsys):
-    """README "Check your own derivation": the Python block, run, prints the report block below it."""
+    """README "Check your own gradient": the Python block, run, prints the report block below it."""
     from pathlib import Path
 
     text = Path(__file__).resolve().parents[1].joinpath("README.md").read_text(encoding="utf-8")
-    section = text.split("## Check your own derivation", 1)[1]
+    section = text.split("## Check your own gradient", 1)[1]
     code = section.split("```python\n", 1)[1].split("```", 1)[0]
     shown = section.split("prints (a real run):\n\n```\n", 1)[1].split("```", 1)[0]
     exec(compile(code, "README.md", "exec"), {"__name__": "__main__"})
