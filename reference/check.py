@@ -141,14 +141,11 @@ import time
 from collections.abc import Callable
 from typing import Any
 
-import numpy as np
-
 from .autodiff import x64
 from .checker.engine import run_once
 from .checker.problem import setup
 from .checker.report import CheckReport
 from .checker.shrinking import coincidence, shrink
-from .tolerances import Tolerance
 
 __all__ = [
     "CheckReport",
@@ -305,20 +302,3 @@ def _check(kind: str, f: Any, cand: Any, args: tuple[Any, ...], argnums: Any,
             coincidence(P, shapes, report)
     report.seconds = time.perf_counter() - start
     return report
-
-
-
-def errors(c: np.ndarray, r: np.ndarray, tol: Tolerance) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
-    """Per trial: abs error, rel error, ok, scale (``c``, ``r`` with leading trial axis)."""
-    T = r.shape[0]
-    c2 = c.reshape(T, -1).astype(np.float64)
-    r2 = r.reshape(T, -1).astype(np.float64)
-    with np.errstate(all="ignore"):
-        diff = np.abs(c2 - r2)
-        diff = np.where(np.isnan(diff), np.inf, diff)
-        abs_err = diff.max(axis=1, initial=0.0)
-        scale = np.abs(r2).max(axis=1, initial=0.0)
-        rel = np.where(scale > 0, abs_err / np.where(scale > 0, scale, 1.0), abs_err)
-        ok = (abs_err <= tol.atol + tol.rtol * scale) & np.isfinite(c2).all(axis=1)
-    return abs_err, rel, ok, scale
-
