@@ -14,7 +14,9 @@ row-major (C) order, and the axis labels state that reshaping. A gradient keeps 
 (a row for a vector, the matrix itself for a matrix), and so do a VJP and a JVP.
 
 Figures are built on a private :class:`matplotlib.figure.Figure` with the Agg canvas: no ``pyplot``,
-no backend switch, no change to ``matplotlib.rcParams``.
+no backend switch (``matplotlib.use``), no change to ``matplotlib.rcParams``. That is the one plotting
+policy of the package: :func:`new_figure` and :func:`save_figure` implement it, and the benchmark plots
+(:mod:`chainrule.benchmarks.plots`) use them too.
 
 >>> import numpy as np, pathlib, tempfile
 >>> J = np.arange(12.0).reshape(3, 4)
@@ -30,14 +32,54 @@ import math
 import os
 import textwrap
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-__all__ = ["plot_jacobians", "plot_report"]
+if TYPE_CHECKING:  # matplotlib is imported on first use: importing this module stays cheap
+    from matplotlib.figure import Figure
+
+__all__ = ["new_figure", "plot_jacobians", "plot_report", "save_figure"]
 
 #: Largest side (in entries) drawn with each entry's value written in its cell.
 _ANNOTATE_MAX = 8
+
+#: Resolution of every PNG the package writes.
+DPI = 110
+
+
+def new_figure(figsize: tuple[float, float], **kwargs: Any) -> Figure:
+    """A :class:`~matplotlib.figure.Figure` drawn by its own Agg canvas, unknown to ``pyplot``.
+
+    No backend is selected and no global state changes, so it is safe inside a user's session (a
+    notebook with an interactive backend, a test run). ``kwargs`` go to ``Figure`` (``layout=…``).
+
+    >>> fig = new_figure((2.0, 1.5))
+    >>> type(fig.canvas).__name__, fig.get_size_inches().tolist()
+    ('FigureCanvasAgg', [2.0, 1.5])
+    """
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+    from matplotlib.figure import Figure
+
+    fig = Figure(figsize=figsize, **kwargs)
+    FigureCanvasAgg(fig)
+    return fig
+
+
+def save_figure(fig: Figure, path: str | os.PathLike[str], *, dpi: int = DPI) -> Path:
+    """Write ``fig`` to ``path`` (its extension picks the format) and return the path.
+
+    >>> import pathlib, tempfile
+    >>> fig = new_figure((2.0, 1.5))
+    >>> _ = fig.subplots().plot([1, 2, 3])
+    >>> with tempfile.TemporaryDirectory() as d:
+    ...     out = save_figure(fig, pathlib.Path(d) / "line.png")
+    ...     out.read_bytes()[:4] == b"\\x89PNG"
+    True
+    """
+    path = Path(path)
+    fig.savefig(path, dpi=dpi)
+    return path
 
 
 def _as_array(name: str, a: Any) -> np.ndarray:
@@ -115,16 +157,12 @@ def _draw(
     own: str | None,
 ) -> Path:
     path = _check_path(path)
-    fig = _figure(claimed, expected, title=title, in_ndim=in_ndim, own=own)
-    fig.savefig(path, dpi=110)
-    return path
+    return save_figure(_figure(claimed, expected, title=title, in_ndim=in_ndim, own=own), path)
 
 
-def _figure(claimed: Any, expected: Any, *, title: str | None, in_ndim: int | None, own: str | None) -> Any:
+def _figure(claimed: Any, expected: Any, *, title: str | None, in_ndim: int | None, own: str | None) -> Figure:
     """The three-panel :class:`~matplotlib.figure.Figure` (not attached to pyplot)."""
-    from matplotlib.backends.backend_agg import FigureCanvasAgg
     from matplotlib.colors import Normalize, TwoSlopeNorm
-    from matplotlib.figure import Figure
     from matplotlib.patches import Rectangle
     from matplotlib.ticker import MaxNLocator
 
@@ -151,8 +189,7 @@ def _figure(claimed: Any, expected: Any, *, title: str | None, in_ndim: int | No
 
     # Height follows the flattest panel, so a 1 × n gradient row is not lost in white space.
     ratio = max(a.shape[0] / a.shape[1] for a in (c2, e2))
-    fig = Figure(figsize=(15.5, 2.2 + min(max(4.5 * ratio, 0.6), 4.2)), layout="constrained")
-    FigureCanvasAgg(fig)
+    fig = new_figure((15.5, 2.2 + min(max(4.5 * ratio, 0.6), 4.2)), layout="constrained")
     axes = fig.subplots(1, 3)
 
     import matplotlib

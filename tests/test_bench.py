@@ -1,11 +1,13 @@
-"""chainrule.reference.bench and ``chainrule bench``: the quick run's outputs, the harness's honesty checks, and
-the fast paths of ``chainrule.analytic.neuron.loss_gradient`` the benchmarks measure (row blocks on NumPy,
-X sharded over devices under ``jax.jit``)."""
+"""chainrule.benchmarks and ``chainrule bench``: the quick run's outputs, the harness's honesty checks, the
+direction of the benchmarks' imports, and the fast paths of ``chainrule.analytic.neuron.loss_gradient`` the
+benchmarks measure (row blocks on NumPy, X sharded over devices under ``jax.jit``)."""
 
 from __future__ import annotations
 
+import ast
 import json
 import os
+import shutil
 import subprocess
 import sys
 import textwrap
@@ -15,10 +17,15 @@ import numpy as np
 import pytest
 
 from chainrule.analytic import neuron as nn
+from chainrule.benchmarks import harness
+from chainrule.benchmarks.harness import SCHEMA, Case, Contender, Suite, run_case, run_suite
+from chainrule.benchmarks.registry import SUITES, select_suites
+from chainrule.benchmarks.report import summary_markdown
 from chainrule.reference.autodiff import gradient
-from chainrule.reference.bench import SCHEMA, Case, Contender, run_case, select_suites, summary_markdown
-from chainrule.reference.bench_suites import SUITES
 from chainrule.reference.cli import main
+from chainrule.reference.tolerances import TOLERANCES
+
+ROOT = Path(__file__).resolve().parents[1]
 
 # --- chainrule bench --quick: what CI runs -------------------------------------------------------
 
@@ -95,6 +102,117 @@ def test_unknown_suite_is_a_usage_error(capsys):
     assert [s.name for s in select_suites(SUITES, "loss,shard")] == ["loss_gradient", "sharded"]
 
 
+def test_chainrule_bench_runs_from_any_directory(tmp_path):
+    """The installed command in a fresh process started in an empty folder: no repository on sys.path."""
+    exe = shutil.which("chainrule", path=os.path.dirname(sys.executable))
+    cmd = [exe] if exe else [sys.executable, "-c", "import sys; from chainrule.reference.cli import main; "
+                                                 "sys.exit(main())"]
+    proc = subprocess.run([*cmd, "bench", "--quick", "-k", "elementwise", "--out", "out"], cwd=tmp_path,
+                          capture_output=True, text=True, check=False, timeout=600)
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    results = json.loads((tmp_path / "out" / "results.json").read_text())
+    assert results["schema"] == SCHEMA and [s["name"] for s in results["suites"]] == ["elementwise"]
+    assert (tmp_path / "out" / "summary.md").is_file()
+    assert (tmp_path / "out" / "elementwise.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    assert "Element-wise Jacobian" in proc.stdout
+
+
+# --- the direction of imports: registry -> suites -> harness, never back --------------------------
+
+#: The engine's modules: they may import chainrule.reference, never the registry, the worker or a suite.
+ENGINE = ("harness.py", "report.py", "plots.py")
+
+
+def _chainrule_imports(path: Path, package: str) -> set[str]:
+    """Every module ``path`` imports, absolute names, relative imports resolved against ``package``."""
+    names: set[str] = set()
+    for node in ast.walk(ast.parse(path.read_text())):
+        if isinstance(node, ast.Import):
+            names |= {a.name for a in node.names}
+        elif isinstance(node, ast.ImportFrom):
+            base = node.module or ""
+            if node.level:
+                parts = package.split(".")[: len(package.split(".")) - (node.level - 1)]
+                base = ".".join([*parts, *([node.module] if node.module else [])])
+            names |= {base} | {f"{base}.{a.name}" for a in node.names}
+    return names
+
+
+@pytest.mark.parametrize("module", ENGINE)
+def test_the_engine_imports_neither_the_registry_nor_a_suite(module):
+    names = _chainrule_imports(ROOT / "benchmarks" / module, "chainrule.benchmarks")
+    assert any(n.startswith("chainrule.reference") for n in names) or module == "report.py", names  # read
+    forbidden = sorted(n for n in names if n.startswith(("chainrule.benchmarks.registry",
+                                                         "chainrule.benchmarks.worker",
+                                                         "chainrule.benchmarks.suites")))
+    assert not forbidden, f"benchmarks/{module} imports {forbidden}: the registry imports the engine, not the reverse"
+
+
+def test_the_suites_import_the_harness_and_not_the_registry():
+    paths = sorted((ROOT / "benchmarks" / "suites").glob("*.py"))
+    assert len(paths) >= 8, paths
+    for path in paths:
+        names = _chainrule_imports(path, "chainrule.benchmarks.suites")
+        assert not any(n.startswith(("chainrule.benchmarks.registry", "chainrule.benchmarks.worker"))
+                       for n in names), path.name
+        if path.stem not in ("__init__", "_common"):
+            assert "chainrule.benchmarks.harness" in names, path.name
+    registry = _chainrule_imports(ROOT / "benchmarks" / "registry.py", "chainrule.benchmarks")
+    assert {"chainrule.benchmarks.harness", "chainrule.benchmarks.suites"} <= registry
+
+
+def test_every_suite_module_is_registered():
+    modules = sorted(p.stem for p in (ROOT / "benchmarks" / "suites").glob("*.py") if not p.stem.startswith("_"))
+    assert sorted(s.name for s in SUITES) == modules
+
+
+def test_no_benchmark_module_switches_the_matplotlib_backend_or_uses_pyplot():
+    for path in [*sorted((ROOT / "benchmarks").rglob("*.py")), ROOT / "reference" / "plot.py"]:
+        names = _chainrule_imports(path, "chainrule.benchmarks")
+        assert "matplotlib.pyplot" not in names, path
+        assert "matplotlib.use(" not in path.read_text(), path
+
+
+# --- the worker subprocess: a suite with env runs in its own process --------------------------------
+
+
+def _toy_suite(env: dict[str, str]) -> Suite:
+    x = np.arange(1.0, 4.0)
+    return Suite("toy", "toy", "", "n", "twice",
+                 lambda quick: [Case("n=3", "g", 3, lambda: [Contender("twice", lambda x: 2 * x, (x,), jit=False)])],
+                 env=env)
+
+
+def test_a_suite_with_env_runs_through_the_worker_with_that_env(monkeypatch):
+    seen = {}
+
+    def fake_run(cmd, env, **kwargs):
+        seen.update(cmd=cmd, env=env)
+        return subprocess.CompletedProcess(cmd, 0, stdout=json.dumps({"devices": ["d0"], "cases": []}), stderr="")
+
+    monkeypatch.setattr(harness.subprocess, "run", fake_run)
+    monkeypatch.delenv("CHAINRULE_TOY", raising=False)
+    result = run_suite(_toy_suite({"CHAINRULE_TOY": "1"}), quick=True)
+    assert seen["cmd"][1:] == ["-m", "chainrule.benchmarks.worker", "toy", "--quick"]
+    assert seen["env"]["CHAINRULE_TOY"] == "1"
+    assert result["devices"] == ["d0"] and result["env"] == {"CHAINRULE_TOY": "1"}
+    # once the environment is the suite's (as in the worker), it runs in this process
+    monkeypatch.setenv("CHAINRULE_TOY", "1")
+    result = run_suite(_toy_suite({"CHAINRULE_TOY": "1"}), quick=True)
+    assert [c["label"] for c in result["cases"]] == ["n=3"]
+
+
+def test_the_worker_prints_one_suites_cases_as_json_and_rejects_unknown_names(tmp_path):
+    proc = subprocess.run([sys.executable, "-m", "chainrule.benchmarks.worker", "elementwise", "--quick"],
+                          cwd=tmp_path, capture_output=True, text=True, check=False, timeout=600)
+    assert proc.returncode == 0, proc.stderr
+    out = json.loads(proc.stdout)
+    assert [c["label"] for c in out["cases"]] == ["n=10", "n=300"] and out["devices"]
+    proc = subprocess.run([sys.executable, "-m", "chainrule.benchmarks.worker", "no-such-suite"],
+                          cwd=tmp_path, capture_output=True, text=True, check=False)
+    assert proc.returncode == 2 and "no benchmark suite 'no-such-suite'" in proc.stderr
+
+
 # --- the harness: a wrong answer or a size that does not fit shows in the results ---------------
 
 
@@ -113,6 +231,29 @@ def test_a_contender_with_a_wrong_answer_is_flagged_not_timed_as_a_win():
     assert by["off by a factor 2"]["matches"] is False
     assert by["off by a factor 2"]["max_rel_error"] == pytest.approx(1.0)
     assert by["right, compiled"]["compile_s"] > 0 and by["reference"]["compile_s"] is None
+    assert row["tolerance"] == {"rtol": TOLERANCES["float64"].rtol, "atol": TOLERANCES["float64"].atol}
+
+
+@pytest.mark.parametrize("dtype", ["float64", "float32"])
+def test_the_correctness_check_uses_the_dtypes_row_of_the_tolerance_table(dtype):
+    """Just inside the table's rtol agrees, just outside does not: no tolerance of the benchmarks' own."""
+    tol = TOLERANCES[dtype]
+    x = np.arange(1.0, 5.0)  # max|x| = 4
+    inside = x + 0.5 * (tol.atol + tol.rtol * 4.0) * np.array([0, 0, 0, 1.0])
+    outside = x + 2.0 * (tol.atol + tol.rtol * 4.0) * np.array([0, 0, 0, 1.0])
+    case = Case("n=4", "toy", 4, lambda: [Contender("reference", lambda: x, (), jit=False),
+                                         Contender("inside", lambda: inside, (), jit=False),
+                                         Contender("outside", lambda: outside, (), jit=False),
+                                         Contender("wrong shape", lambda: x[:3], (), jit=False)], dtype)
+    by = {c["name"]: c for c in run_case(case, "reference", repeats=3)["contenders"]}
+    assert by["inside"]["matches"] is True and by["outside"]["matches"] is False
+    assert by["wrong shape"]["matches"] is False and by["wrong shape"]["max_rel_error"] is None
+    assert "MATCH_RTOL" not in vars(harness)
+
+
+def test_a_case_with_a_dtype_outside_the_tolerance_table_is_refused():
+    with pytest.raises(ValueError, match=r"dtype expected one of .*got 'int8'"):
+        Case("n=1", "toy", 1, list, "int8")
 
 
 def test_skipped_and_failing_contenders_are_reported_with_their_reason():

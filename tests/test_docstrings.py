@@ -16,7 +16,7 @@ import pytest
 
 #: The layers of the package (DESIGN.md). They are walked one by one: in an editable install the
 #: top-level ``chainrule`` folder does not hold them, the install maps each to its own folder.
-LAYERS = ("chainrule.analytic", "chainrule.reference")
+LAYERS = ("chainrule.analytic", "chainrule.reference", "chainrule.benchmarks")
 
 
 def _walk(package: str) -> list[str]:

@@ -1,4 +1,5 @@
-"""chainrule.reference.plot: three heatmaps (candidate, JAX, difference) that show a wrong derivative at a glance."""
+"""chainrule.reference.plot: three heatmaps (candidate, JAX, difference) that show a wrong derivative at a glance;
+and the package's one plotting policy (an Agg ``Figure``, no pyplot), which the benchmark plots share."""
 
 from __future__ import annotations
 
@@ -8,7 +9,7 @@ import matplotlib
 import numpy as np
 import pytest
 
-from chainrule.reference.plot import _figure, _report_title, plot_jacobians, plot_report
+from chainrule.reference.plot import _figure, _report_title, new_figure, plot_jacobians, plot_report, save_figure
 
 PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
 
@@ -36,6 +37,43 @@ def test_leaves_matplotlib_global_state_alone(tmp_path):
     assert dict(matplotlib.rcParams) == rc_before
     assert matplotlib.get_backend() == backend_before
     assert _pylab_helpers.Gcf.get_num_fig_managers() == figures_before
+
+
+def _global_state() -> tuple[dict, str, int]:
+    from matplotlib import _pylab_helpers
+
+    return dict(matplotlib.rcParams), matplotlib.get_backend(), _pylab_helpers.Gcf.get_num_fig_managers()
+
+
+def test_new_figure_is_an_agg_figure_unknown_to_pyplot_and_save_figure_writes_it(tmp_path):
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+    from matplotlib.figure import Figure
+
+    before = _global_state()
+    fig = new_figure((3.0, 2.0), layout="constrained")
+    assert isinstance(fig, Figure) and isinstance(fig.canvas, FigureCanvasAgg)
+    fig.subplots().plot([0, 1], [1, 0])
+    assert save_figure(fig, tmp_path / "f.png", dpi=50) == tmp_path / "f.png"
+    assert (tmp_path / "f.png").read_bytes()[:8] == PNG_SIGNATURE
+    assert save_figure(fig, tmp_path / "f.svg").read_text().lstrip().startswith("<?xml")
+    assert _global_state() == before
+
+
+def test_the_benchmark_plots_follow_the_same_policy(tmp_path):
+    from chainrule.benchmarks.plots import plot_suite
+
+    rows = [{"name": "closed form", "status": "ok", "median_s": 1e-3, "q1_s": 9e-4, "q3_s": 1.1e-3,
+             "cold_s": 0.1, "ratio": 0.5},
+            {"name": "jit(grad)", "status": "ok", "median_s": 2e-3, "q1_s": 1.9e-3, "q3_s": 2.1e-3,
+             "cold_s": 0.2, "ratio": 1.0},
+            {"name": "dense", "status": "skipped", "reason": "too big"}]
+    suite = {"title": "toy", "baseline": "jit(grad)", "x_label": "n", "plot_cold": True,
+             "cases": [{"label": f"n={n}", "group": g, "size": n, "contenders": rows}
+                       for g in ("float32", "float64") for n in (10, 100)]}
+    before = _global_state()
+    out = plot_suite(suite, tmp_path / "toy.png")
+    assert out.read_bytes()[:8] == PNG_SIGNATURE and out.stat().st_size > 10_000
+    assert _global_state() == before
 
 
 def test_titles_say_which_panel_is_the_candidate_and_which_is_jax():

@@ -3,7 +3,12 @@
 A progress bar while it runs, then one table per suite (median time per call and the ratio to the
 suite's baseline). ``DIR/results.json`` holds every figure with the machine it was measured on,
 ``DIR/summary.md`` the tables, ``DIR/<suite>.png`` the plots. Exit status 1 if a contender's answer
-disagrees with the baseline's or a contender fails; 2 on a usage error.
+disagrees with the baseline's (within the dtype's row of :data:`chainrule.reference.tolerances.TOLERANCES`)
+or a contender fails; 2 on a usage error.
+
+The benchmarks themselves are the package :mod:`chainrule.benchmarks` (harness, suites, registry);
+this module only parses the arguments and prints. It imports them inside the command, the one place
+where ``reference`` reaches ``benchmarks`` (which otherwise depends on ``reference``, not the reverse).
 """
 
 from __future__ import annotations
@@ -33,8 +38,9 @@ def _cmd_bench(args: argparse.Namespace) -> int:
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
     from rich.table import Table
 
-    from ..bench import cell, run, select_suites, write_results
-    from ..bench_suites import SUITES
+    from chainrule.benchmarks.harness import run
+    from chainrule.benchmarks.registry import SUITES, select_suites
+    from chainrule.benchmarks.report import cell, write_results
 
     suites = select_suites(SUITES, args.pattern)
     if not suites:
@@ -76,8 +82,10 @@ def _cmd_bench(args: argparse.Namespace) -> int:
                 if c["status"] == "error":
                     problems.append(f"{suite['name']} / {case['label']} / {c['name']}: {c['reason']}")
                 elif c.get("matches") is False:
+                    tol = case.get("tolerance") or {}
                     problems.append(f"{suite['name']} / {case['label']} / {c['name']}: answer differs from "
-                                    f"{suite['baseline']} by {c.get('max_rel_error')} (relative)")
+                                    f"{suite['baseline']} by {c.get('max_rel_error')} (relative; tolerance "
+                                    f"rtol {tol.get('rtol')}, atol {tol.get('atol')}, {case['dtype']})")
         out.print(table)
     paths = write_results(results, args.out)
     for p in problems:

@@ -1,9 +1,10 @@
-"""The benchmark harness behind ``chainrule bench``: closed forms against JAX, timed honestly.
+"""The benchmark engine behind ``chainrule bench``: closed forms against JAX, timed honestly.
 
 A benchmark is a :class:`Suite`: a name, a title, and a function that yields :class:`Case` records
 (one problem size each). A case builds its inputs and its :class:`Contender` list on demand: the
 closed form on NumPy, the closed form under ``jax.jit``, ``jit(jax.grad)``, ``jit(jacfwd)``, … The
-suites live in :mod:`chainrule.reference.bench_suites`; adding one is one function and one line there.
+suites live in :mod:`chainrule.benchmarks.suites` and are listed in :mod:`chainrule.benchmarks.registry`;
+this module knows neither (the registry imports the engine and the suites, never the reverse).
 
 Method, for every case (the numbers in ``results.json`` say which of these applied):
 
@@ -11,7 +12,9 @@ Method, for every case (the numbers in ``results.json`` say which of these appli
   compile time is reported apart (``compile_s``), with the first call (``first_call_s``) and their
   sum, the *cold* cost (``cold_s``);
 * **the answer is checked before it is timed**: each contender's output is compared with the
-  baseline's (normwise relative error, ``max_rel_error``), so a fast wrong answer cannot win;
+  baseline's through the one comparison engine (:func:`chainrule.reference.checker.compare.agree`,
+  with the case's row of :data:`~chainrule.reference.tolerances.TOLERANCES`), so a fast wrong answer
+  cannot win; ``max_rel_error`` is the normwise relative error, ``matches`` the verdict;
 * **warm-up**, then **interleaved repeats**: every round times each contender once, in a rotated
   order, so drift (turbo, other processes) hits all alike; a sample runs enough calls to last
   :data:`MIN_SAMPLE_S` and ``jax.block_until_ready`` is inside it; the garbage collector is off;
@@ -25,7 +28,17 @@ Method, for every case (the numbers in ``results.json`` say which of these appli
   recorded with every run.
 
 A suite whose JAX must start differently (several simulated devices) names environment variables in
-``Suite.env`` and runs in a subprocess (``python -m chainrule.reference.bench --worker NAME``).
+``Suite.env``; it then runs in a subprocess started with those variables,
+``python -m chainrule.benchmarks.worker NAME [--quick]`` (:data:`WORKER_MODULE`), which prints its
+cases as JSON.
+
+>>> import numpy as np
+>>> x = np.arange(1.0, 4.0)
+>>> case = Case("n=3", "toy", 3, lambda: [Contender("twice", lambda x: 2 * x, (x,), jit=False),
+...                                        Contender("x + x", lambda x: x + x, (x,))])
+>>> row = run_case(case, "twice", repeats=3)
+>>> [(c["name"], c["matches"], c["compiled"]) for c in row["contenders"]]
+[('twice', True, False), ('x + x', True, True)]
 """
 
 from __future__ import annotations
@@ -48,23 +61,24 @@ from typing import Any
 import jax
 import numpy as np
 
-from .autodiff import x64
+from chainrule.reference.autodiff import x64
+from chainrule.reference.checker.compare import agree, errors
+from chainrule.reference.tolerances import TOLERANCES
 
 __all__ = [
     "MIN_SAMPLE_S",
     "SCHEMA",
+    "WORKER_MODULE",
     "Case",
     "Contender",
     "Suite",
-    "cell",
     "machine_info",
-    "plot_suite",
     "run",
     "run_case",
+    "run_cases",
     "run_suite",
-    "select_suites",
-    "summary_markdown",
-    "write_results",
+    "stops",
+    "worker_command",
 ]
 
 #: Identifies the layout of ``results.json``; bump it when a field changes meaning.
@@ -73,8 +87,8 @@ SCHEMA = "chainrule-bench/1"
 #: A timed sample runs the contender this long at least (several calls per sample for fast ones).
 MIN_SAMPLE_S = 2e-3
 
-#: Largest relative error (normwise, vs the baseline's output) accepted as "same result to rounding".
-MATCH_RTOL = {"float64": 1e-9, "float32": 1e-3}
+#: The module a suite with ``env`` runs in: ``python -m chainrule.benchmarks.worker NAME [--quick]``.
+WORKER_MODULE = "chainrule.benchmarks.worker"
 
 
 @dataclass(frozen=True)
@@ -101,7 +115,8 @@ class Case:
 
     ``build()`` allocates the inputs and returns the contenders (it runs inside the case's dtype
     context, so float64 inputs stay float64); ``skipped`` maps a contender's name to the reason it
-    does not run at this size (where a dense reference stops).
+    does not run at this size (where a dense reference stops). ``dtype`` also picks the row of
+    :data:`~chainrule.reference.tolerances.TOLERANCES` the answers are checked with.
     """
 
     label: str
@@ -111,6 +126,11 @@ class Case:
     dtype: str = "float64"
     params: Mapping[str, Any] = field(default_factory=dict)
     skipped: Mapping[str, str] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        if self.dtype not in TOLERANCES:
+            raise ValueError(f"Case {self.label!r}: dtype expected one of {sorted(TOLERANCES)} (the rows of "
+                             f"chainrule.reference.tolerances.TOLERANCES), got {self.dtype!r}")
 
 
 @dataclass(frozen=True)
@@ -183,15 +203,20 @@ def _to_numpy(tree: Any) -> list[np.ndarray]:
     return [np.asarray(leaf, dtype=np.float64) for leaf in jax.tree_util.tree_leaves(tree)]
 
 
-def _rel_error(out: list[np.ndarray], ref: list[np.ndarray]) -> float:
+def _agreement(out: list[np.ndarray], ref: list[np.ndarray], dtype: str) -> tuple[float | None, bool]:
+    """``(max_rel_error, matches)`` of one contender's leaves against the baseline's.
+
+    Through the one comparison engine, leaf by leaf: ``agree`` with ``TOLERANCES[dtype]`` decides,
+    ``errors`` gives the normwise relative error (``None`` when the structures or shapes differ, or
+    an entry is not finite).
+    """
     if len(out) != len(ref) or any(o.shape != r.shape for o, r in zip(out, ref, strict=True)):
-        return math.inf
+        return None, False
     worst = 0.0
     for o, r in zip(out, ref, strict=True):
-        scale = float(np.max(np.abs(r))) if r.size else 0.0
-        diff = float(np.max(np.abs(o - r))) if r.size else 0.0
-        worst = max(worst, diff / scale if scale > 0 else diff)
-    return worst
+        worst = max(worst, float(errors(o[None], r[None], TOLERANCES[dtype])[1][0]))
+    matches = all(agree(o, r, dtype) for o, r in zip(out, ref, strict=True))
+    return (worst if math.isfinite(worst) else None), matches
 
 
 def _memory_of(compiled: Any) -> int | None:
@@ -251,9 +276,7 @@ def run_case(case: Case, baseline: str, repeats: int) -> dict[str, Any]:
         ref = outputs.get(baseline)
         for name, out in outputs.items():
             if ref is not None:
-                err = _rel_error(out, ref)
-                rows[name]["max_rel_error"] = err if math.isfinite(err) else None
-                rows[name]["matches"] = bool(err <= MATCH_RTOL.get(case.dtype, 1e-9))
+                rows[name]["max_rel_error"], rows[name]["matches"] = _agreement(out, ref, case.dtype)
         samples = _interleaved(calls, repeats)
     for name, reason in case.skipped.items():
         rows[name] = {"name": name, "status": "skipped", "reason": reason}
@@ -270,8 +293,10 @@ def run_case(case: Case, baseline: str, repeats: int) -> dict[str, Any]:
             ratios = per_call / (np.asarray(base[0]) / base[1])
             row.update(ratio=float(np.median(ratios)), ratio_q1=float(np.quantile(ratios, 0.25)),
                        ratio_q3=float(np.quantile(ratios, 0.75)))
+    tol = TOLERANCES[case.dtype]
     return {
         "label": case.label, "group": case.group, "size": case.size, "dtype": case.dtype,
+        "tolerance": {"rtol": tol.rtol, "atol": tol.atol},
         "params": dict(case.params), "contenders": list(rows.values()),
     }
 
@@ -307,31 +332,37 @@ def _interleaved(calls: Mapping[str, Callable[[], Any]], repeats: int) -> dict[s
 # --- running suites -----------------------------------------------------------------------------
 
 
-def select_suites(suites: Sequence[Suite], pattern: str | None) -> list[Suite]:
-    """Suites whose name contains one of ``pattern``'s comma-separated parts (all when None)."""
-    if not pattern:
-        return list(suites)
-    parts = [p.strip().lower() for p in pattern.split(",") if p.strip()]
-    return [s for s in suites if any(p in s.name.lower() for p in parts)]
+def run_cases(suite: Suite, quick: bool, on_case: Callable[[dict[str, Any]], None] | None = None
+              ) -> dict[str, Any]:
+    """Run every case of ``suite`` in this process: ``{"devices": [...], "cases": [...]}``.
+
+    What the worker subprocess prints as JSON, and what :func:`run_suite` does in-process.
+    """
+    repeats = suite.repeats[0] if quick else suite.repeats[1]
+    cases = []
+    for case in suite.cases(quick):
+        cases.append(run_case(case, suite.baseline, repeats))
+        if on_case:
+            on_case(cases[-1])
+    return {"devices": [str(d) for d in jax.devices()], "cases": cases}
+
+
+def _needs_subprocess(suite: Suite) -> bool:
+    """True when ``suite.env`` asks for variables this process did not start with (JAX reads them once)."""
+    return bool(suite.env) and not all(os.environ.get(k) == v for k, v in suite.env.items())
 
 
 def run_suite(suite: Suite, quick: bool, on_case: Callable[[dict[str, Any]], None] | None = None
               ) -> dict[str, Any]:
     """Run every case of ``suite`` (in a subprocess when it sets ``env``); its ``results.json`` entry."""
     start = time.perf_counter()
-    if suite.env and not all(os.environ.get(k) == v for k, v in suite.env.items()):
+    if _needs_subprocess(suite):
         result = _run_in_subprocess(suite, quick)
         for case in result["cases"]:
             if on_case:
                 on_case(case)
     else:
-        repeats = suite.repeats[0] if quick else suite.repeats[1]
-        cases = []
-        for case in suite.cases(quick):
-            cases.append(run_case(case, suite.baseline, repeats))
-            if on_case:
-                on_case(cases[-1])
-        result = {"devices": [str(d) for d in jax.devices()], "cases": cases}
+        result = run_cases(suite, quick, on_case)
     return {
         "name": suite.name, "title": suite.title, "description": suite.description,
         "x_label": suite.x_label, "baseline": suite.baseline, "env": dict(suite.env),
@@ -339,9 +370,14 @@ def run_suite(suite: Suite, quick: bool, on_case: Callable[[dict[str, Any]], Non
     }
 
 
+def worker_command(suite: Suite, quick: bool) -> list[str]:
+    """The command line that runs ``suite`` on its own: ``python -m chainrule.benchmarks.worker NAME``."""
+    return [sys.executable, "-m", WORKER_MODULE, suite.name] + (["--quick"] if quick else [])
+
+
 def _run_in_subprocess(suite: Suite, quick: bool) -> dict[str, Any]:
     env = {**os.environ, **suite.env}
-    cmd = [sys.executable, "-m", "chainrule.reference.bench", "--worker", suite.name] + (["--quick"] if quick else [])
+    cmd = worker_command(suite, quick)
     proc = subprocess.run(cmd, env=env, capture_output=True, text=True, check=False)
     if proc.returncode != 0:
         raise RuntimeError(
@@ -349,186 +385,6 @@ def _run_in_subprocess(suite: Suite, quick: bool) -> dict[str, Any]:
             f"{dict(suite.env)}), exit status {proc.returncode}:\n{proc.stderr.strip()[-2000:]}"
         )
     return json.loads(proc.stdout)
-
-
-def _worker(argv: Sequence[str]) -> int:
-    """``python -m chainrule.reference.bench --worker NAME [--quick]``: run one suite, print its cases as JSON."""
-    from .bench_suites import SUITES
-
-    name = argv[argv.index("--worker") + 1]
-    quick = "--quick" in argv
-    (suite,) = [s for s in SUITES if s.name == name]
-    repeats = suite.repeats[0] if quick else suite.repeats[1]
-    cases = [run_case(c, suite.baseline, repeats) for c in suite.cases(quick)]
-    json.dump({"devices": [str(d) for d in jax.devices()], "cases": cases}, sys.stdout)
-    return 0
-
-
-# --- results: JSON, Markdown, plots -------------------------------------------------------------
-
-
-def write_results(results: Mapping[str, Any], out: Path) -> list[Path]:
-    """Write ``results.json``, ``summary.md`` and one PNG per suite into ``out``; the paths written."""
-    out.mkdir(parents=True, exist_ok=True)
-    paths = [out / "results.json", out / "summary.md"]
-    paths[0].write_text(json.dumps(results, indent=1, ensure_ascii=False) + "\n")
-    paths[1].write_text(summary_markdown(results))
-    for suite in results["suites"]:
-        png = out / f"{suite['name']}.png"
-        plot_suite(suite, png)
-        paths.append(png)
-    return paths
-
-
-def _fmt_time(s: float | None) -> str:
-    if s is None:
-        return "—"
-    for unit, scale in (("s", 1.0), ("ms", 1e-3), ("µs", 1e-6)):
-        if s >= scale:
-            return f"{s / scale:.3g} {unit}"
-    return f"{s / 1e-9:.3g} ns"
-
-
-def _fmt_bytes(b: int | None) -> str:
-    if b is None:
-        return "—"
-    for unit, scale in (("GiB", 2**30), ("MiB", 2**20), ("KiB", 2**10)):
-        if b >= scale:
-            return f"{b / scale:.3g} {unit}"
-    return f"{b} B"
-
-
-def cell(row: Mapping[str, Any]) -> str:
-    """One contender's figure in a table: ``1.23 ms (×0.55)``, or why it did not run."""
-    if row["status"] == "skipped":
-        return "skipped"
-    if row["status"] == "error" or "median_s" not in row:
-        return "error"
-    text = _fmt_time(row["median_s"])
-    if row.get("ratio") is not None:
-        text += f" (×{row['ratio']:.2f})"
-    if row.get("matches") is False:
-        text += " MISMATCH"
-    return text
-
-
-def summary_markdown(results: Mapping[str, Any]) -> str:
-    """The run as Markdown: the machine, then per suite a table of medians (ratio to the baseline)."""
-    m = results["machine"]
-    lines = [
-        f"# chainrule bench: {'quick' if results['quick'] else 'full'} run, {results['created']}",
-        "",
-        f"Command: `{results['command']}` ({results['seconds']:.0f} s)",
-        "",
-        f"Machine: {m['cpu']}, {m['usable_cores']} usable cores of {m['cpu_count']}, load average at "
-        f"start {', '.join(f'{x:.2f}' for x in m['load_average'] or [])}; {m['platform']}; Python "
-        f"{m['python']}, NumPy {m['numpy']} ({m['blas']}), JAX {m['jax']} / jaxlib {m['jaxlib']}, "
-        f"backend {m['jax_backend']}, devices {', '.join(m['jax_devices'])}; thread settings "
-        f"{ {k: v for k, v in m['thread_settings'].items() if v} or 'none set (library defaults)'}.",
-        "",
-        "Each cell: median time per call (×ratio to the suite's baseline, median of per-round ratios "
-        "in the same run). Compile times, quartiles, memory and the check against the baseline's "
-        "answer are in `results.json`.",
-        "",
-    ]
-    for suite in results["suites"]:
-        names: list[str] = []
-        for case in suite["cases"]:
-            names += [c["name"] for c in case["contenders"] if c["name"] not in names]
-        lines += [f"## {suite['title']}", "", suite["description"], "",
-                  f"Baseline: `{suite['baseline']}`. Devices: {', '.join(suite['devices'])}.", ""]
-        lines.append("| case | " + " | ".join(f"`{n}`" for n in names) + " |")
-        lines.append("|---|" + "---|" * len(names))
-        for case in suite["cases"]:
-            by = {c["name"]: c for c in case["contenders"]}
-            lines.append(f"| {case['label']} | "
-                         + " | ".join(cell(by[n]) if n in by else "" for n in names) + " |")
-        stops = _stops(suite)
-        if stops:
-            lines += ["", "Where references stop: " + "; ".join(stops) + "."]
-        lines.append("")
-    return "\n".join(lines)
-
-
-def _stops(suite: Mapping[str, Any]) -> list[str]:
-    """``name: from <case> (reason)`` for each contender first skipped at some case."""
-    seen: dict[str, str] = {}
-    for case in suite["cases"]:
-        for c in case["contenders"]:
-            if c["status"] == "skipped" and c["name"] not in seen:
-                seen[c["name"]] = f"`{c['name']}` from {case['label']} ({c['reason']})"
-    return list(seen.values())
-
-
-def plot_suite(suite: Mapping[str, Any], path: Path) -> None:
-    """Log-log time vs size (one line per contender) over the ratio to the baseline, per group."""
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-    import matplotlib.ticker
-
-    groups = list(dict.fromkeys(c["group"] for c in suite["cases"]))
-    names = list(dict.fromkeys(r["name"] for c in suite["cases"] for r in c["contenders"]))
-    colors = {n: plt.get_cmap("tab10")(i % 10) for i, n in enumerate(names)}
-    markers = dict(zip(names, "osD^vP*Xh<>p", strict=False))
-    ncols = min(3, len(groups))
-    nrows = math.ceil(len(groups) / ncols)
-    width, height = max(8.0, 5.2 * ncols), 6.4 * nrows
-    fig, axes = plt.subplots(2 * nrows, ncols, figsize=(width, height), squeeze=False,
-                             gridspec_kw={"height_ratios": [2.2, 1] * nrows})
-    for gi, group in enumerate(groups):
-        ax_t, ax_r = axes[2 * (gi // ncols), gi % ncols], axes[2 * (gi // ncols) + 1, gi % ncols]
-        cases = [c for c in suite["cases"] if c["group"] == group]
-        for name in names:
-            pts = [(c["size"], r) for c in cases for r in c["contenders"]
-                   if r["name"] == name and r.get("median_s") is not None]
-            if not pts:
-                continue
-            xs = [p[0] for p in pts]
-            style = {"color": colors[name], "marker": markers.get(name, "o"), "ms": 4}
-            ax_t.plot(xs, [p[1]["median_s"] for p in pts], label=name, **style)
-            ax_t.fill_between(xs, [p[1]["q1_s"] for p in pts], [p[1]["q3_s"] for p in pts],
-                              color=colors[name], alpha=0.15, lw=0)
-            if suite.get("plot_cold"):
-                ax_t.plot(xs, [p[1]["cold_s"] for p in pts], ls="--", lw=1, fillstyle="none",
-                          label=f"{name}, cold (compile + 1st call)", **style)
-            if any(p[1].get("ratio") is not None for p in pts):
-                ax_r.plot(xs, [p[1].get("ratio", math.nan) for p in pts], **style)
-        for ax in (ax_t, ax_r):
-            ax.set_xscale("log")
-            ax.grid(True, which="major", alpha=0.3)
-        ax_t.set_yscale("log")
-        ax_r.set_yscale("log")
-        ax_r.yaxis.set_minor_formatter(matplotlib.ticker.NullFormatter())
-        ax_r.axhline(1.0, color="k", lw=0.8)
-        ax_t.set_title(group, fontsize=10)
-        ax_t.set_ylabel("time per call [s] (median, IQR band)")
-        ax_r.set_ylabel(f"÷ {suite['baseline']}")
-        ax_r.set_xlabel(suite["x_label"])
-    for k in range(len(groups), nrows * ncols):
-        axes[2 * (k // ncols), k % ncols].axis("off")
-        axes[2 * (k // ncols) + 1, k % ncols].axis("off")
-    handles, labels = [], []
-    for ax in axes.flat:
-        for h, lab in zip(*ax.get_legend_handles_labels(), strict=True):
-            if lab not in labels:
-                handles.append(h)
-                labels.append(lab)
-    legend_cols = 2 if ncols == 1 else 4
-    legend_rows = math.ceil(len(labels) / legend_cols)
-    stops = _stops(suite)
-    footer = ("stops: " + "; ".join(s.replace("`", "") for s in stops)) if stops else ""
-    footer_in = 0.15 * math.ceil(len(footer) / (14 * width)) if footer else 0.0
-    bottom_in = 0.2 + 0.2 * legend_rows + footer_in
-    fig.legend(handles, labels, loc="lower center", ncol=legend_cols, fontsize=8, frameon=False,
-               bbox_to_anchor=(0.5, footer_in / height))
-    if footer:
-        fig.text(0.5, 0.004, footer, ha="center", va="bottom", fontsize=7, wrap=True)
-    fig.suptitle(suite["title"], fontsize=12)
-    fig.tight_layout(rect=(0, bottom_in / height, 1, 0.97))
-    fig.savefig(path, dpi=110)
-    plt.close(fig)
 
 
 def run(suites: Sequence[Suite], *, quick: bool, command: str,
@@ -547,5 +403,21 @@ def run(suites: Sequence[Suite], *, quick: bool, command: str,
     }
 
 
-if __name__ == "__main__":  # pragma: no cover - the subprocess entry of Suite.env suites
-    sys.exit(_worker(sys.argv[1:]))
+# --- reading results -----------------------------------------------------------------------------
+
+
+def stops(suite: Mapping[str, Any]) -> list[str]:
+    """``name: from <case> (reason)`` for each contender first skipped at some case.
+
+    >>> suite = {"cases": [{"label": "n=10", "contenders": [{"name": "dense", "status": "ok"}]},
+    ...                    {"label": "n=10⁶", "contenders": [{"name": "dense", "status": "skipped",
+    ...                                                      "reason": "too big"}]}]}
+    >>> stops(suite)
+    ['`dense` from n=10⁶ (too big)']
+    """
+    seen: dict[str, str] = {}
+    for case in suite["cases"]:
+        for c in case["contenders"]:
+            if c["status"] == "skipped" and c["name"] not in seen:
+                seen[c["name"]] = f"`{c['name']}` from {case['label']} ({c['reason']})"
+    return list(seen.values())

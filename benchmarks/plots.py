@@ -1,0 +1,98 @@
+"""One PNG per benchmark suite: time per call against size (log-log), over the ratio to the baseline.
+
+Drawn by the package's one plotting policy (:func:`chainrule.reference.plot.new_figure` and
+:func:`~chainrule.reference.plot.save_figure`): a private ``Figure`` on the Agg canvas, no ``pyplot``,
+no ``matplotlib.use``, no change to global matplotlib state.
+
+>>> import pathlib, tempfile
+>>> row = {"name": "closed form", "status": "ok", "median_s": 1e-3, "q1_s": 9e-4, "q3_s": 1.1e-3, "ratio": 0.5}
+>>> base = {"name": "jit(grad)", "status": "ok", "median_s": 2e-3, "q1_s": 1.9e-3, "q3_s": 2.1e-3, "ratio": 1.0}
+>>> suite = {"title": "toy", "baseline": "jit(grad)", "x_label": "n",
+...          "cases": [{"label": f"n={n}", "group": "float64", "size": n, "contenders": [row, base]}
+...                    for n in (10, 100)]}
+>>> with tempfile.TemporaryDirectory() as d:
+...     png = plot_suite(suite, pathlib.Path(d) / "toy.png")
+...     png.read_bytes()[:4] == b"\\x89PNG"
+True
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+from chainrule.reference.plot import new_figure, save_figure
+
+from .harness import stops
+
+__all__ = ["plot_suite"]
+
+
+def plot_suite(suite: Mapping[str, Any], path: Path) -> Path:
+    """Log-log time vs size (one line per contender) over the ratio to the baseline, per group; ``path``."""
+    import matplotlib
+    from matplotlib.ticker import NullFormatter
+
+    groups = list(dict.fromkeys(c["group"] for c in suite["cases"]))
+    names = list(dict.fromkeys(r["name"] for c in suite["cases"] for r in c["contenders"]))
+    palette = matplotlib.colormaps["tab10"]
+    colors = {n: palette(i % 10) for i, n in enumerate(names)}
+    markers = dict(zip(names, "osD^vP*Xh<>p", strict=False))
+    ncols = min(3, len(groups))
+    nrows = math.ceil(len(groups) / ncols)
+    width, height = max(8.0, 5.2 * ncols), 6.4 * nrows
+    fig = new_figure((width, height))
+    axes = fig.subplots(2 * nrows, ncols, squeeze=False, gridspec_kw={"height_ratios": [2.2, 1] * nrows})
+    for gi, group in enumerate(groups):
+        ax_t, ax_r = axes[2 * (gi // ncols), gi % ncols], axes[2 * (gi // ncols) + 1, gi % ncols]
+        cases = [c for c in suite["cases"] if c["group"] == group]
+        for name in names:
+            pts = [(c["size"], r) for c in cases for r in c["contenders"]
+                   if r["name"] == name and r.get("median_s") is not None]
+            if not pts:
+                continue
+            xs = [p[0] for p in pts]
+            style = {"color": colors[name], "marker": markers.get(name, "o"), "ms": 4}
+            ax_t.plot(xs, [p[1]["median_s"] for p in pts], label=name, **style)
+            ax_t.fill_between(xs, [p[1]["q1_s"] for p in pts], [p[1]["q3_s"] for p in pts],
+                              color=colors[name], alpha=0.15, lw=0)
+            if suite.get("plot_cold"):
+                ax_t.plot(xs, [p[1]["cold_s"] for p in pts], ls="--", lw=1, fillstyle="none",
+                          label=f"{name}, cold (compile + 1st call)", **style)
+            if any(p[1].get("ratio") is not None for p in pts):
+                ax_r.plot(xs, [p[1].get("ratio", math.nan) for p in pts], **style)
+        for ax in (ax_t, ax_r):
+            ax.set_xscale("log")
+            ax.grid(True, which="major", alpha=0.3)
+        ax_t.set_yscale("log")
+        ax_r.set_yscale("log")
+        ax_r.yaxis.set_minor_formatter(NullFormatter())
+        ax_r.axhline(1.0, color="k", lw=0.8)
+        ax_t.set_title(group, fontsize=10)
+        ax_t.set_ylabel("time per call [s] (median, IQR band)")
+        ax_r.set_ylabel(f"÷ {suite['baseline']}")
+        ax_r.set_xlabel(suite["x_label"])
+    for k in range(len(groups), nrows * ncols):
+        axes[2 * (k // ncols), k % ncols].axis("off")
+        axes[2 * (k // ncols) + 1, k % ncols].axis("off")
+    handles, labels = [], []
+    for ax in axes.flat:
+        for h, lab in zip(*ax.get_legend_handles_labels(), strict=True):
+            if lab not in labels:
+                handles.append(h)
+                labels.append(lab)
+    legend_cols = 2 if ncols == 1 else 4
+    legend_rows = math.ceil(len(labels) / legend_cols)
+    where = stops(suite)
+    footer = ("stops: " + "; ".join(s.replace("`", "") for s in where)) if where else ""
+    footer_in = 0.15 * math.ceil(len(footer) / (14 * width)) if footer else 0.0
+    bottom_in = 0.2 + 0.2 * legend_rows + footer_in
+    fig.legend(handles, labels, loc="lower center", ncol=legend_cols, fontsize=8, frameon=False,
+               bbox_to_anchor=(0.5, footer_in / height))
+    if footer:
+        fig.text(0.5, 0.004, footer, ha="center", va="bottom", fontsize=7, wrap=True)
+    fig.suptitle(suite["title"], fontsize=12)
+    fig.tight_layout(rect=(0, bottom_in / height, 1, 0.97))
+    return save_figure(fig, path)

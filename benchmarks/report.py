@@ -1,0 +1,101 @@
+"""What a benchmark run leaves behind: ``results.json``, ``summary.md`` and one PNG per suite.
+
+:func:`write_results` writes all three from the object :func:`chainrule.benchmarks.harness.run`
+returns; :func:`summary_markdown` is the Markdown alone and :func:`cell` one figure of its tables
+(also what ``chainrule bench`` prints).
+
+>>> cell({"status": "ok", "median_s": 1.234e-3, "ratio": 0.55, "matches": True})
+'1.23 ms (×0.55)'
+>>> cell({"status": "ok", "median_s": 4e-6, "matches": False})
+'4 µs MISMATCH'
+>>> cell({"status": "skipped", "reason": "n × n needs 1 TiB"})
+'skipped'
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+from .harness import stops
+from .plots import plot_suite
+
+__all__ = ["cell", "summary_markdown", "write_results"]
+
+
+def write_results(results: Mapping[str, Any], out: Path) -> list[Path]:
+    """Write ``results.json``, ``summary.md`` and one PNG per suite into ``out``; the paths written."""
+    out = Path(out)
+    out.mkdir(parents=True, exist_ok=True)
+    paths = [out / "results.json", out / "summary.md"]
+    paths[0].write_text(json.dumps(results, indent=1, ensure_ascii=False) + "\n")
+    paths[1].write_text(summary_markdown(results))
+    for suite in results["suites"]:
+        png = out / f"{suite['name']}.png"
+        plot_suite(suite, png)
+        paths.append(png)
+    return paths
+
+
+def _fmt_time(s: float | None) -> str:
+    if s is None:
+        return "—"
+    for unit, scale in (("s", 1.0), ("ms", 1e-3), ("µs", 1e-6)):
+        if s >= scale:
+            return f"{s / scale:.3g} {unit}"
+    return f"{s / 1e-9:.3g} ns"
+
+
+def cell(row: Mapping[str, Any]) -> str:
+    """One contender's figure in a table: ``1.23 ms (×0.55)``, or why it did not run."""
+    if row["status"] == "skipped":
+        return "skipped"
+    if row["status"] == "error" or "median_s" not in row:
+        return "error"
+    text = _fmt_time(row["median_s"])
+    if row.get("ratio") is not None:
+        text += f" (×{row['ratio']:.2f})"
+    if row.get("matches") is False:
+        text += " MISMATCH"
+    return text
+
+
+def summary_markdown(results: Mapping[str, Any]) -> str:
+    """The run as Markdown: the machine, then per suite a table of medians (ratio to the baseline)."""
+    m = results["machine"]
+    lines = [
+        f"# chainrule bench: {'quick' if results['quick'] else 'full'} run, {results['created']}",
+        "",
+        f"Command: `{results['command']}` ({results['seconds']:.0f} s)",
+        "",
+        f"Machine: {m['cpu']}, {m['usable_cores']} usable cores of {m['cpu_count']}, load average at "
+        f"start {', '.join(f'{x:.2f}' for x in m['load_average'] or [])}; {m['platform']}; Python "
+        f"{m['python']}, NumPy {m['numpy']} ({m['blas']}), JAX {m['jax']} / jaxlib {m['jaxlib']}, "
+        f"backend {m['jax_backend']}, devices {', '.join(m['jax_devices'])}; thread settings "
+        f"{ {k: v for k, v in m['thread_settings'].items() if v} or 'none set (library defaults)'}.",
+        "",
+        "Each cell: median time per call (×ratio to the suite's baseline, median of per-round ratios "
+        "in the same run). Compile times, quartiles, memory and the check against the baseline's "
+        "answer (the dtype's row of chainrule's one tolerance table) are in `results.json`.",
+        "",
+    ]
+    for suite in results["suites"]:
+        names: list[str] = []
+        for case in suite["cases"]:
+            names += [c["name"] for c in case["contenders"] if c["name"] not in names]
+        lines += [f"## {suite['title']}", "", suite["description"], "",
+                  f"Baseline: `{suite['baseline']}`. Devices: {', '.join(suite['devices'])}.", ""]
+        lines.append("| case | " + " | ".join(f"`{n}`" for n in names) + " |")
+        lines.append("|---|" + "---|" * len(names))
+        for case in suite["cases"]:
+            by = {c["name"]: c for c in case["contenders"]}
+            lines.append(f"| {case['label']} | "
+                         + " | ".join(cell(by[n]) if n in by else "" for n in names) + " |")
+        where = stops(suite)
+        if where:
+            lines += ["", "Where references stop: " + "; ".join(where) + "."]
+        lines.append("")
+    return "\n".join(lines)
+
