@@ -649,9 +649,9 @@ def gelu(x: Array) -> Array:
 
 
 def jac_gelu_x(x: Array) -> Diagonal:
-    r"""∂gelu(x)/∂x = diag(½(1 + t) + ½ x (1 − t²) √(2/π)(1 + 3·0.044715 x²)), t = tanh(√(2/π)(x + 0.044715 x³))
+    r"""∂gelu(x)/∂x = diag(½(1 + t) + ½x(1 − t²)c(1 + 3·0.044715x²)), t = tanh(c(x + 0.044715x³)), c = √(2/π)  (LAYER-9)
 
-    (LAYER-9, beyond §8.) Product rule on ``½ x (1 + t)`` and the chain rule through tanh
+    Beyond §8. Product rule on ``½ x (1 + t)`` and the chain rule through tanh
     (``tanh' = 1 − tanh²``). Shapes: x ``(n,)``; returns a Diagonal ``(n, n)``. No kinks.
 
     >>> import numpy as np

@@ -151,10 +151,10 @@ def least_squares(w: Array, b: Array, X: Array, y: Array) -> Array:
 
 
 def grad_least_squares_w(w: Array, b: Array, X: Array, y: Array) -> Array:
-    r"""∂/∂w (1/N) Σ_i (y_i − (w·x_i + b))² = (2/N) Xᵀ e   (RULES L-3 corollary; extension, not in the paper)
+    r"""∂/∂w (1/N) Σ_i (y_i − (w·x_i + b))² = (2/N) Xᵀ e, e = Xw + b − y   (RULES L-3 corollary; extension)
 
-    L-3 when every unit is active: the mask is all ones and the sum becomes ``(2/N) Xᵀ e`` with
-    ``e = Xw + b − y``. Shapes as :func:`grad_loss_w`; returns ``(n,)``. No kinks.
+    L-3 when every unit is active (an extension, not in the paper): the mask is all ones and the sum
+    becomes ``(2/N) Xᵀ e``. Shapes as :func:`grad_loss_w`; returns ``(n,)``. No kinks.
 
     >>> import numpy as np
     >>> grad_least_squares_w(np.array([1.0]), 0.0, np.array([[2.0], [-1.0]]), np.zeros(2))

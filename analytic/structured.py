@@ -33,6 +33,8 @@ from typing import Any
 
 import array_api_compat
 
+from .._structured import is_structured, todense
+
 __all__ = ["Diagonal", "DiagonalPlusRankOne", "ScaledIdentity", "identity_like", "is_structured", "todense"]
 
 
@@ -305,13 +307,3 @@ def identity_like(x: Any, scale: Any = None) -> ScaledIdentity:
     xp = array_api_compat.array_namespace(x)
     c = xp.asarray(1.0 if scale is None else scale, dtype=x.dtype)
     return ScaledIdentity(c, int(x.shape[0]))
-
-
-def is_structured(J: Any) -> bool:
-    """True for a :class:`Diagonal`, :class:`ScaledIdentity` or :class:`DiagonalPlusRankOne`."""
-    return isinstance(J, _Structured)
-
-
-def todense(J: Any) -> Any:
-    """A dense array for any Jacobian: structured ones are built, arrays pass through unchanged."""
-    return J.todense() if isinstance(J, _Structured) else J

@@ -1,8 +1,10 @@
 r"""The paper's worked chain-rule examples as :class:`~chainrule.reference.derivation.Derivation`\ s.
 
 Each example is written the way the paper writes it: one intermediate variable per operator, each
-differentiated *by hand* with respect to its own parameters (the local partials below are typed in,
-not looked up in :mod:`analytic`), and the final answer claimed as the paper gives it. The steps are
+differentiated *by hand* with respect to its own parameters (for the paper's examples the local
+partials below are typed in, not looked up in :mod:`chainrule.analytic`), and the final answer claimed
+as the paper gives it. The tutorial examples T-1 and T-2 are the exception: they are defined once, in
+:mod:`chainrule.analytic.tutorial`, and built here from the catalog's records of it. The steps are
 written with ``jax.numpy`` (JAX differentiates them); the hand-written partials and answers with plain
 NumPy, since they are only evaluated at the points. ``chainrule
 explain ID`` prints the step table of one; ``chainrule explain --list`` lists them.
@@ -41,6 +43,7 @@ import numpy as np
 
 from chainrule.analytic.structured import Diagonal, identity_like
 
+from .catalog import by_name
 from .derivation import Derivation, DerivationReport
 
 __all__ = [
@@ -231,25 +234,58 @@ def l3_loss_wrt_w() -> Derivation:
     )
 
 
-# --- Tutorial notes: the MyGrad transcripts --------------------------------------------------------
+# --- Tutorial notes: the MyGrad transcripts, built from the catalog's records ------------------------
+#
+# T-1 and T-2 are defined once, in chainrule.analytic.tutorial: its primals are the steps, its local
+# partials and adjoints the claimed partials, its total derivatives the claims. They are reached through
+# the catalog (the one door from reference/ to analytic derivatives), and the texts in the step table
+# are the records' formulas, so nothing of T-1 or T-2 is written here a second time.
+
+
+def _rhs(text: str) -> str:
+    """The last right-hand side of a formula (``2xy`` of ``∂p/∂x = 2xy``); a number in ASCII (``-1``)."""
+    rhs = text.rsplit(" = ", 1)[-1].strip()
+    ascii_rhs = rhs.replace("−", "-")
+    try:
+        float(ascii_rhs)
+    except ValueError:
+        return rhs
+    return ascii_rhs
+
+
+def _tutorial_step(d: Derivation, name: str, partials: dict[str, str]) -> Derivation:
+    """Add the step ``name`` from the records ``partials`` (parameter → record name).
+
+    Each record's primal is the step's function and its derivative the claimed partial; its formula reads
+    ``name = definition: ∂name/∂p = partial`` (e.g. ``p = y·x²: ∂p/∂x = 2xy``).
+    """
+    rules = {p: by_name(r) for p, r in partials.items()}
+    first = next(iter(rules.values()))
+    definition = first.formula.split(": ", 1)[0]
+    return d.let(name, first.primal, {p: r.derivative for p, r in rules.items()},
+                 formula=_rhs(definition), partial_formulas={p: _rhs(r.formula) for p, r in rules.items()})
+
+
+def _tutorial(example: str, point: dict[str, float]) -> Derivation:
+    """T-1 or T-2 (``example`` is ``"t1"`` or ``"t2"``) at ``point``, every piece from the catalog."""
+    d = Derivation(**point)
+    d = _tutorial_step(d, "p", {"x": f"grad_{example}_p_x", "y": f"grad_{example}_p_y"})
+    d = _tutorial_step(d, "q", {"x": f"grad_{example}_q_x", "y": f"grad_{example}_q_y"})
+    d = _tutorial_step(d, "g", {"p": f"grad_{example}_g_p", "q": f"grad_{example}_g_q"})
+    for wrt in ("x", "y"):
+        total = by_name(f"grad_{example}_g_{wrt}")
+        d = d.claim(wrt, total.derivative, formula=_rhs(total.formula))
+    return d
 
 
 def t1_mygrad() -> Derivation:
     r"""``g = p² − q³`` with ``p = y·x²``, ``q = 2x + y`` at ``x = 3, y = 1``   (RULES T-1)
 
     ``∂g/∂p = 2p = 18``, ``∂g/∂q = −3q² = −147``, ``dg/dx = 18·2xy − 147·2 = −186``,
-    ``dg/dy = 18·x² − 147 = 15`` (MyGrad's ``p.grad``, ``q.grad``, ``x.grad``, ``y.grad``).
+    ``dg/dy = 18·x² − 147 = 15`` (MyGrad's ``p.grad``, ``q.grad``, ``x.grad``, ``y.grad``). Built from
+    :mod:`chainrule.analytic.tutorial` through the catalog's T-1 records.
     """
-    return (
-        Derivation(x=3.0, y=1.0)
-        .let("p", lambda x, y: y * x**2, {"x": lambda x, y: 2 * x * y, "y": lambda x: x**2},
-             formula="y·x²", partial_formulas={"x": "2xy", "y": "x²"})
-        .let("q", lambda x, y: 2 * x + y, {"x": lambda: 2.0, "y": lambda: 1.0}, formula="2x + y")
-        .let("g", lambda p, q: p**2 - q**3, {"p": lambda p: 2 * p, "q": lambda q: -3 * q**2},
-             formula="p² − q³", partial_formulas={"p": "2p", "q": "−3q²"})
-        .claim("x", lambda p, q, x, y: 2 * p * 2 * x * y - 3 * q**2 * 2, formula="2p·2xy − 3q²·2")
-        .claim("y", lambda p, q, x: 2 * p * x**2 - 3 * q**2, formula="2p·x² − 3q²")
-    )
+    return _tutorial("t1", {"x": 3.0, "y": 1.0})
 
 
 def t2_mygrad() -> Derivation:
@@ -257,18 +293,10 @@ def t2_mygrad() -> Derivation:
 
     ``∂g/∂p = 2pq = 968``, ``∂g/∂q = p² = 121``, ``dg/dx = 968·(−1) + 121·3y = 484``,
     ``dg/dy = 968·4 + 121·(3x − 4) = 5203``; in Jacobian form ``[968, 121]·[[−1, 4], [3y, 3x − 4]]``
-    (the vector chain rule C-11 with a scalar f).
+    (the vector chain rule C-11 with a scalar f, record ``grad_t2_g_xy``). Built from
+    :mod:`chainrule.analytic.tutorial` through the catalog's T-2 records.
     """
-    return (
-        Derivation(x=5.0, y=4.0)
-        .let("p", lambda x, y: 4 * y - x, {"x": lambda: -1.0, "y": lambda: 4.0}, formula="4y − x")
-        .let("q", lambda x, y: 3 * x * y - 4 * y, {"x": lambda y: 3 * y, "y": lambda x: 3 * x - 4},
-             formula="3xy − 4y", partial_formulas={"x": "3y", "y": "3x − 4"})
-        .let("g", lambda p, q: p**2 * q, {"p": lambda p, q: 2 * p * q, "q": lambda p: p**2},
-             formula="p²·q", partial_formulas={"p": "2pq", "q": "p²"})
-        .claim("x", lambda p, q, y: -2 * p * q + p**2 * 3 * y, formula="−2pq + p²·3y")
-        .claim("y", lambda p, q, x: 8 * p * q + p**2 * (3 * x - 4), formula="8pq + p²(3x − 4)")
-    )
+    return _tutorial("t2", {"x": 5.0, "y": 4.0})
 
 
 # --- the registry --------------------------------------------------------------------------------

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 from .catalog import TOPICS, Rule
-from .verify import WITNESSES
+from .catalog.verify import WITNESSES
 
 __all__ = ["rule_table"]
 

@@ -56,6 +56,31 @@ def test_t1_and_t2_numbers_are_exact(reports):
         assert [float(c.claimed) for c in r.claims] == [float(r.gradients[c.wrt]) for c in r.claims]
 
 
+def test_t1_and_t2_are_built_from_the_catalogs_tutorial_records(monkeypatch):
+    """T-1/T-2 are written once (chainrule.analytic.tutorial): the examples read them through the catalog."""
+    import ast
+    import dataclasses
+    import inspect
+
+    from chainrule.analytic import tutorial
+    from chainrule.reference import examples
+    from chainrule.reference.catalog import by_name
+
+    assert by_name("grad_t1_p_x").primal is tutorial.t1_p and by_name("grad_t2_g_y").derivative is tutorial.grad_t2_g_y
+    for fn in (examples.t1_mygrad, examples.t2_mygrad, examples._tutorial, examples._tutorial_step):
+        tree = ast.parse(inspect.getsource(fn))
+        assert not [n for n in ast.walk(tree) if isinstance(n, ast.Lambda)], f"{fn.__name__} writes its own lambda"
+
+    def wrong_p_x(x, y):
+        return 3.0 * x * y  # not 2xy
+
+    real = by_name
+    monkeypatch.setattr(examples, "by_name", lambda name: dataclasses.replace(real(name), derivative=wrong_p_x)
+                        if name == "grad_t1_p_x" else real(name))
+    r = examples.EXAMPLES["T-1"].check(around=2)
+    assert not r.ok and r.wrong_steps == ("p",)  # the catalog's partial is what the example checks
+
+
 def test_the_vector_and_neuron_examples_have_the_papers_shapes_and_values(reports):
     c10 = reports["C-10"]
     np.testing.assert_allclose(c10.gradients["x"], [2 / 1.5, 3 * np.cos(4.5)], rtol=1e-14)

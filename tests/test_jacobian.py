@@ -18,7 +18,7 @@ from chainrule.analytic import jacobian as ja
 from chainrule.analytic.structured import ScaledIdentity, todense
 from chainrule.reference.autodiff import jacobian, x64
 from chainrule.reference.catalog import by_name
-from chainrule.reference.verify import verify_rule
+from chainrule.reference.catalog.verify import verify_rule
 
 # --- M-1 and M-2: the paper's worked numbers, exactly -------------------------------------------------
 

@@ -20,7 +20,7 @@ from chainrule.analytic.structured import todense
 from chainrule.reference.autodiff import x64
 from chainrule.reference.catalog import by_name
 from chainrule.reference.catalog.rules_reduction import RULES
-from chainrule.reference.verify import verify_rule
+from chainrule.reference.catalog.verify import verify_rule
 
 X = np.array([1.0, -2.0, 4.0])
 W = np.array([0.5, 0.5, -1.0])

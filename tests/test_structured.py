@@ -53,3 +53,21 @@ def test_identity_like_keeps_dtype():
     assert J.dtype == np.float32 and todense(J).dtype == np.float32
     np.testing.assert_array_equal(todense(J), np.eye(4))
     np.testing.assert_array_equal(todense(identity_like(np.ones(3), -1.0)), -np.eye(3))
+
+
+def test_is_structured_and_todense_are_the_one_package_wide_protocol():
+    """analytic re-exports chainrule._structured's duck-typed protocol: one definition, not a second one."""
+    import chainrule._structured as protocol
+    from chainrule.analytic import structured
+
+    assert structured.is_structured is protocol.is_structured
+    assert structured.todense is protocol.todense
+
+    class Scaled:  # a user's structured Jacobian: anything with todense() that is not an array
+        def todense(self):
+            return 2.0 * np.eye(2)
+
+    assert is_structured(Scaled()) and not is_structured(np.eye(2)) and not is_structured(jnp.eye(2))
+    np.testing.assert_array_equal(todense(Scaled()), 2.0 * np.eye(2))
+    a = np.eye(2)
+    assert todense(a) is a  # arrays pass through

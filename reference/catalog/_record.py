@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import functools
 import inspect
+import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
 from ..samplers import DOMAINS, Domain
 
-__all__ = ["TOPICS", "Arg", "Rule"]
+__all__ = ["TOPICS", "Arg", "Rule", "formula_of", "split_citation"]
 
 #: DESIGN.md's topic vocabulary: the paper's nine, then the four beyond it.
 TOPICS = (
@@ -30,6 +31,53 @@ TOPICS = (
 )
 
 ORIGINS = ("paper", "extension", "implied", "assumed", "tutorial")
+
+
+#: What a trailing citation's text starts with or holds: a RULES ID, a Cookbook equation, a project ID
+#: (``MAT-3``, ``LAYER-1``, ``H-2``) or a section sign.
+_CITATION = re.compile(r"^(?:RULES\b|CB-|[A-Z]+-\d)|§|Cookbook")
+
+
+def split_citation(line: str) -> tuple[str, str | None]:
+    """Split a formula line into the formula and its trailing citation (the text inside the parentheses).
+
+    The citation is the last parenthesized group of the line, preceded by a space, whose text cites a
+    RULES ID (``RULES N-1, §5``), a Matrix Cookbook identity (``CB-…``, ``Matrix Cookbook (70)``), a
+    project ID (``MAT-3``, ``LAYER-1``) or a section (``…§…``). ``None`` when there is none.
+
+    >>> split_citation("∂(w·x)/∂w = 1⃗ᵀ diag(x) = xᵀ   (RULES N-1, §5)")
+    ('∂(w·x)/∂w = 1⃗ᵀ diag(x) = xᵀ', 'RULES N-1, §5')
+    >>> split_citation("d/dx c = 0 (c = 2)")
+    ('d/dx c = 0 (c = 2)', None)
+    """
+    text = line.rstrip()
+    if not text.endswith(")"):
+        return text, None
+    depth = 0
+    for i in range(len(text) - 1, -1, -1):
+        depth += {")": 1, "(": -1}.get(text[i], 0)
+        if depth == 0:
+            break
+    else:
+        return text, None
+    inner = text[i + 1 : -1]
+    if i == 0 or not text[i - 1].isspace() or not _CITATION.search(inner):
+        return text, None
+    return text[:i].rstrip(), inner
+
+
+def formula_of(fn: Callable[..., Any]) -> str:
+    """The formula of a closed form: its docstring's first line, less the citation and RST backticks.
+
+    ``""`` when ``fn`` has no docstring. This is the one place a formula is written (tests/test_catalog.py).
+
+    >>> from chainrule.analytic.neuron import grad_dot_w
+    >>> formula_of(grad_dot_w)
+    '∂(w·x)/∂w = 1⃗ᵀ diag(x) = xᵀ'
+    """
+    doc = inspect.getdoc(fn) or ""
+    first = doc.strip().splitlines()[0] if doc.strip() else ""
+    return split_citation(first)[0].replace("``", "")
 
 
 def _accepted(fn: Callable[..., Any], params: Mapping[str, Any]) -> dict[str, Any]:
@@ -91,7 +139,6 @@ class Rule:
     id: str
     topic: str
     section: str
-    formula: str
     primal: Callable[..., Any]
     derivative: Callable[..., Any]
     args: tuple[Arg, ...]
@@ -147,6 +194,13 @@ class Rule:
                     problems.append(str(exc))
         if problems:
             raise ValueError(f"catalog record {self.name!r} is malformed: " + "; ".join(problems))
+
+    @property
+    def formula(self) -> str:
+        """The closed form in the paper's notation: the first line of ``derivative``'s docstring, less
+        its citation (``(RULES …)``, ``(CB-…)``, ``(…§…)``) and RST double backticks. The docstring is the
+        formula's one source; the terminal table, the README's table and the docs all read this."""
+        return formula_of(self.derivative)
 
     @property
     def bound_primal(self) -> Callable[..., Any]:

@@ -1,6 +1,8 @@
 """Catalog records for §4.5, the chain rules (topic ``chain-rule``): RULES C-0 … C-13, T-1, T-2.
 
-Each derivative here is computed *through* the chain-rule combinators of :mod:`chainrule.analytic.chain`
+The paper's examples are in :mod:`chainrule.analytic.chain_examples`, the tutorial notes' T-1 and T-2 in
+:mod:`chainrule.analytic.tutorial`. Each derivative is computed *through* the chain-rule combinators of
+:mod:`chainrule.analytic.chain`
 (``single_variable_chain``, ``total_derivative``, ``vector_chain``); a record's ``uses`` names the ones
 it goes through, so verifying the record verifies them too (``tests/test_chain.py`` checks that each
 listed combinator really is called).
@@ -11,6 +13,8 @@ from __future__ import annotations
 import numpy as np
 
 from chainrule.analytic import chain as ch
+from chainrule.analytic import chain_examples as ex
+from chainrule.analytic import tutorial as tu
 
 from ._record import Arg, Rule
 
@@ -36,73 +40,56 @@ def _shape_cell(label: str, a: tuple[str, ...], b: tuple[str, ...], x: tuple[str
     """One cell of C-13's shape table: A is u.shape + x.shape, B is f.shape + u.shape."""
     sizes = ({},) if not (a or b or x) else CHAIN_SIZES
     return Rule(f"jac_b_cos_sin_ax_x_{label}", "C-13", "chain-rule", "§4.5.3",
-                f"∂f/∂x = (∂f/∂u)(∂u/∂x): {what}",
-                ch.b_cos_sin_ax, ch.jac_b_cos_sin_ax_x,
+                ex.b_cos_sin_ax, ex.jac_b_cos_sin_ax_x,
                 (Arg("A", a), Arg("B", b), Arg("x", x)), "x", sizes, uses=(_VC,),
-                note="f = B ⋆ cos(u), u = sin(A ⋆ x)")
+                note=f"{what}; f = B ⋆ cos(u), u = sin(A ⋆ x)")
 
 
 RULES = [
     # --- §4.5 (intro): the three rules ----------------------------------------------------------
     Rule("grad_sin_x2_x_by_vector_rule", "C-0", "chain-rule", "§4.5",
-         "d/dx sin(x²) = (∂f/∂g)(∂g/∂x) with 1 × 1 Jacobians = cos(x²)·2x",
-         ch.sin_x2, ch.grad_sin_x2_x_by_vector_rule, _X, "x", uses=(_VC,),
+         ex.sin_x2, ex.grad_sin_x2_x_by_vector_rule, _X, "x", uses=(_VC,),
          note="the vector rule reduces to the single-variable one"),
     Rule("grad_sin_x2_x_by_total_derivative", "C-0", "chain-rule", "§4.5",
-         "d/dx sin(x²) = ∂f/∂x + (∂f/∂u)(du/dx) = 0 + cos(x²)·2x",
-         ch.sin_x2, ch.grad_sin_x2_x_by_total_derivative, _X, "x", uses=(_TD,),
+         ex.sin_x2, ex.grad_sin_x2_x_by_total_derivative, _X, "x", uses=(_TD,),
          note="the total-derivative rule reduces to the single-variable one"),
     # --- §4.5.1 single-variable chain rule --------------------------------------------------------
     Rule("grad_exp_sin_x", "C-1", "chain-rule", "§4.5.1",
-         "y = f(g(x)), u = g(x): dy/dx = (dy/du)(du/dx); exp(sin x) → exp(sin x)·cos x",
-         ch.exp_sin, ch.grad_exp_sin_x, _X, "x", origin="implied", uses=(_SV,),
+         ex.exp_sin, ex.grad_exp_sin_x, _X, "x", origin="implied", uses=(_SV,),
          note="the four-step process on an example of ours (the paper's is C-2)"),
-    Rule("grad_sin_x2_x", "C-2", "chain-rule", "§4.5.1", "d/dx sin(x²) = 2x cos(x²)",
-         ch.sin_x2, ch.grad_sin_x2_x, _X, "x", uses=(_SV,)),
+    Rule("grad_sin_x2_x", "C-2", "chain-rule", "§4.5.1", ex.sin_x2, ex.grad_sin_x2_x, _X, "x", uses=(_SV,)),
     Rule("grad_ln_sin_x3_squared_x", "C-3", "chain-rule", "§4.5.1",
-         "d/dx ln(sin(x³)²) = 6x² cos(x³)/sin(x³)",
-         ch.ln_sin_x3_squared, ch.grad_ln_sin_x3_squared_x, (Arg("x", (), "away_from_kink"),), "x",
+         ex.ln_sin_x3_squared, ex.grad_ln_sin_x3_squared_x, (Arg("x", (), "away_from_kink"),), "x",
          kink=_sin_x3, uses=(_SV,), note="domain sin(x³) ≠ 0: draws keep |sin(x³)| ≥ 0.05"),
     Rule("grad_sq_norm_b_sin_ax_x_forward", "C-4", "chain-rule", "§4.5.1",
-         "forward (x → y): ∂y/∂x = 2vᵀ(B(diag(cos u) A)), u = Ax, v = B sin(u): O(mkn)",
-         ch.sq_norm_b_sin_ax, ch.grad_sq_norm_b_sin_ax_x_forward, _ABX, "x", CHAIN_SIZES,
+         ex.sq_norm_b_sin_ax, ex.grad_sq_norm_b_sin_ax_x_forward, _ABX, "x", CHAIN_SIZES,
          origin="implied", uses=(_VC,), note="C-4's order of the factors (paper: scalars) on a vector chain of ours"),
     Rule("grad_sq_norm_b_sin_ax_x_backward", "C-4", "chain-rule", "§4.5.1",
-         "backward (y → x): ∂y/∂x = ((2vᵀB) diag(cos u)) A: O(mk + kn)",
-         ch.sq_norm_b_sin_ax, ch.grad_sq_norm_b_sin_ax_x_backward, _ABX, "x", CHAIN_SIZES,
+         ex.sq_norm_b_sin_ax, ex.grad_sq_norm_b_sin_ax_x_backward, _ABX, "x", CHAIN_SIZES,
          origin="implied", uses=(_VC,), note="C-4's order of the factors (paper: scalars) on a vector chain of ours"),
     # --- §4.5.2 single-variable total-derivative chain rule ---------------------------------------
-    Rule("grad_x_plus_x2_x", "C-5", "chain-rule", "§4.5.2",
-         "y = x + x²: dy/dx = ∂u_2/∂x + (∂u_2/∂u_1)(∂u_1/∂x) = 1 + 2x (not 2x)",
-         ch.x_plus_x2, ch.grad_x_plus_x2_x, _X, "x", uses=(_TD,)),
+    Rule("grad_x_plus_x2_x", "C-5", "chain-rule", "§4.5.2", ex.x_plus_x2, ex.grad_x_plus_x2_x, _X, "x", uses=(_TD,)),
     Rule("grad_x_sin_x2_plus_x2_cos_x_x", "C-6", "chain-rule", "§4.5.2",
-         "∂f(x, u_1, …, u_n)/∂x = ∂f/∂x + Σ_i (∂f/∂u_i)(∂u_i/∂x); x sin(x²) + x² cos(x)",
-         ch.x_sin_x2_plus_x2_cos_x, ch.grad_x_sin_x2_plus_x2_cos_x_x, _X, "x", origin="implied",
+         ex.x_sin_x2_plus_x2_cos_x, ex.grad_x_sin_x2_plus_x2_cos_x_x, _X, "x", origin="implied",
          uses=(_SV, _TD),
          note="the rule on an example of ours with three intermediates"),
-    Rule("grad_sin_x_plus_x2_x", "C-7", "chain-rule", "§4.5.2", "d/dx sin(x + x²) = cos(x + x²)(1 + 2x)",
-         ch.sin_x_plus_x2, ch.grad_sin_x_plus_x2_x, _X, "x", uses=(_TD,)),
-    Rule("grad_x_times_x2_x", "C-8", "chain-rule", "§4.5.2", "d/dx (x × x²) = u_1 + x·2x = 3x²",
-         ch.x_times_x2, ch.grad_x_times_x2_x, _X, "x", uses=(_TD,)),
+    Rule("grad_sin_x_plus_x2_x", "C-7", "chain-rule", "§4.5.2", ex.sin_x_plus_x2, ex.grad_sin_x_plus_x2_x, _X, "x",
+         uses=(_TD,)),
+    Rule("grad_x_times_x2_x", "C-8", "chain-rule", "§4.5.2", ex.x_times_x2, ex.grad_x_times_x2_x, _X, "x", uses=(_TD,)),
     Rule("grad_x_sum_sin_cx_x", "C-9", "chain-rule", "§4.5.2",
-         "u_{n+1} = x: ∂f/∂x = Σ_{i=1}^{n+1} (∂f/∂u_i)(∂u_i/∂x) = (∂f/∂u)·(∂u/∂x); f = x Σ_i sin(c_i x)",
-         ch.x_sum_sin_cx, ch.grad_x_sum_sin_cx_x, (Arg("c", ("n",)), Arg("x", ())), "x",
+         ex.x_sum_sin_cx, ex.grad_x_sum_sin_cx_x, (Arg("c", ("n",)), Arg("x", ())), "x",
          ({"n": 1}, {"n": 4}), uses=(_VC,)),
     # --- §4.5.3 vector chain rule -----------------------------------------------------------------
     Rule("jac_ln_x2_sin_3x_x_by_rows", "C-10", "chain-rule", "§4.5.3",
-         "y = [ln(x²), sin(3x)]ᵀ, total derivative row by row: ∂y/∂x = [2/x; 3cos(3x)]",
-         ch.ln_x2_sin_3x, ch.jac_ln_x2_sin_3x_x_by_rows, _X_NONZERO, "x", uses=(_TD,),
+         ex.ln_x2_sin_3x, ex.jac_ln_x2_sin_3x_x_by_rows, _X_NONZERO, "x", uses=(_TD,),
          note="the scalar route"),
     Rule("jac_ln_x2_sin_3x_x", "C-10", "chain-rule", "§4.5.3",
-         "∂y/∂x = [[1/g_1, 0], [0, cos(g_2)]]·[2x; 3] = [2/x; 3cos(3x)], g = [x², 3x]ᵀ",
-         ch.ln_x2_sin_3x, ch.jac_ln_x2_sin_3x_x, _X_NONZERO, "x", uses=(_VC,),
+         ex.ln_x2_sin_3x, ex.jac_ln_x2_sin_3x_x, _X_NONZERO, "x", uses=(_VC,),
          note="the Jacobian route"),
     Rule("jac_b_sin_ax_x", "C-11", "chain-rule", "§4.5.3",
-         "∂/∂x f(g(x)) = (∂f/∂g)(∂g/∂x): (m×k)(k×n); B sin(Ax) → (B diag(cos(Ax))) A",
-         ch.b_sin_ax, ch.jac_b_sin_ax_x, _ABX, "x", CHAIN_SIZES, uses=(_VC,)),
+         ex.b_sin_ax, ex.jac_b_sin_ax_x, _ABX, "x", CHAIN_SIZES, uses=(_VC,)),
     Rule("jac_sin_x2_elementwise_x", "C-12", "chain-rule", "§4.5.3",
-         "f_i(g_i), g_i(x_i): ∂f/∂x = diag((∂f_i/∂g_i)(∂g_i/∂x_i)); sin(x ⊗ x) → diag(2x cos(x²))",
-         ch.sin_x2_elementwise, ch.jac_sin_x2_elementwise_x, (Arg("x", ("n",)),), "x",
+         ex.sin_x2_elementwise, ex.jac_sin_x2_elementwise_x, (Arg("x", ("n",)),), "x",
          ({"n": 1}, {"n": 6}), uses=(_VC,)),
     _shape_cell("1x1_1x1", (), (), (), "f, u, x scalars: (1×1)(1×1)"),
     _shape_cell("1xk_kx1", ("k",), ("k",), (), "f scalar, u vector, x scalar: (1×k)(k×1)"),
@@ -111,45 +98,28 @@ RULES = [
     _shape_cell("mxk_kx1", ("k",), ("m", "k"), (), "f, u vectors, x scalar: (m×k)(k×1)"),
     _shape_cell("mxk_kxn", ("k", "n"), ("m", "k"), ("n",), "f, u, x vectors: (m×k)(k×n)"),
     # --- T-1 (tutorial): x = 3, y = 1; p = y·x², q = 2x + y, g = p² − q³ ----------------------------
-    Rule("grad_t1_p_x", "T-1", "chain-rule", "tutorial", "p = y·x²: ∂p/∂x = 2xy",
-         ch.t1_p, ch.grad_t1_p_x, _XY, "x", origin="tutorial"),
-    Rule("grad_t1_p_y", "T-1", "chain-rule", "tutorial", "p = y·x²: ∂p/∂y = x²",
-         ch.t1_p, ch.grad_t1_p_y, _XY, "y", origin="tutorial"),
-    Rule("grad_t1_q_x", "T-1", "chain-rule", "tutorial", "q = 2x + y: ∂q/∂x = 2",
-         ch.t1_q, ch.grad_t1_q_x, _XY, "x", origin="tutorial"),
-    Rule("grad_t1_q_y", "T-1", "chain-rule", "tutorial", "q = 2x + y: ∂q/∂y = 1",
-         ch.t1_q, ch.grad_t1_q_y, _XY, "y", origin="tutorial"),
-    Rule("grad_t1_g_p", "T-1", "chain-rule", "tutorial", "g = p² − q³: ∂g/∂p = 2p (p.grad = 18)",
-         ch.t1_g_of_pq, ch.grad_t1_g_p, _PQ, "p", origin="tutorial"),
-    Rule("grad_t1_g_q", "T-1", "chain-rule", "tutorial", "g = p² − q³: ∂g/∂q = −3q² (q.grad = −147)",
-         ch.t1_g_of_pq, ch.grad_t1_g_q, _PQ, "q", origin="tutorial"),
+    Rule("grad_t1_p_x", "T-1", "chain-rule", "tutorial", tu.t1_p, tu.grad_t1_p_x, _XY, "x", origin="tutorial"),
+    Rule("grad_t1_p_y", "T-1", "chain-rule", "tutorial", tu.t1_p, tu.grad_t1_p_y, _XY, "y", origin="tutorial"),
+    Rule("grad_t1_q_x", "T-1", "chain-rule", "tutorial", tu.t1_q, tu.grad_t1_q_x, _XY, "x", origin="tutorial"),
+    Rule("grad_t1_q_y", "T-1", "chain-rule", "tutorial", tu.t1_q, tu.grad_t1_q_y, _XY, "y", origin="tutorial"),
+    Rule("grad_t1_g_p", "T-1", "chain-rule", "tutorial", tu.t1_g_of_pq, tu.grad_t1_g_p, _PQ, "p", origin="tutorial"),
+    Rule("grad_t1_g_q", "T-1", "chain-rule", "tutorial", tu.t1_g_of_pq, tu.grad_t1_g_q, _PQ, "q", origin="tutorial"),
     Rule("grad_t1_g_x", "T-1", "chain-rule", "tutorial",
-         "∂g/∂x = (∂g/∂p)(∂p/∂x) + (∂g/∂q)(∂q/∂x) = 2p·2xy − 3q²·2 (x.grad = −186)",
-         ch.t1_g, ch.grad_t1_g_x, _XY, "x", origin="tutorial", uses=(_TD,)),
+         tu.t1_g, tu.grad_t1_g_x, _XY, "x", origin="tutorial", uses=(_TD,)),
     Rule("grad_t1_g_y", "T-1", "chain-rule", "tutorial",
-         "∂g/∂y = (∂g/∂p)(∂p/∂y) + (∂g/∂q)(∂q/∂y) = 2p·x² − 3q² (y.grad = 15)",
-         ch.t1_g, ch.grad_t1_g_y, _XY, "y", origin="tutorial", uses=(_TD,)),
+         tu.t1_g, tu.grad_t1_g_y, _XY, "y", origin="tutorial", uses=(_TD,)),
     # --- T-2 (tutorial): x = 5, y = 4; p = 4y − x, q = 3xy − 4y, g = p²·q ---------------------------
-    Rule("grad_t2_p_x", "T-2", "chain-rule", "tutorial", "p = 4y − x: ∂p/∂x = −1",
-         ch.t2_p, ch.grad_t2_p_x, _XY, "x", origin="tutorial"),
-    Rule("grad_t2_p_y", "T-2", "chain-rule", "tutorial", "p = 4y − x: ∂p/∂y = 4",
-         ch.t2_p, ch.grad_t2_p_y, _XY, "y", origin="tutorial"),
-    Rule("grad_t2_q_x", "T-2", "chain-rule", "tutorial", "q = 3xy − 4y: ∂q/∂x = 3y",
-         ch.t2_q, ch.grad_t2_q_x, _XY, "x", origin="tutorial"),
-    Rule("grad_t2_q_y", "T-2", "chain-rule", "tutorial", "q = 3xy − 4y: ∂q/∂y = 3x − 4",
-         ch.t2_q, ch.grad_t2_q_y, _XY, "y", origin="tutorial"),
-    Rule("grad_t2_g_p", "T-2", "chain-rule", "tutorial", "g = p²·q: ∂g/∂p = 2pq (p.grad = 968)",
-         ch.t2_g_of_pq, ch.grad_t2_g_p, _PQ, "p", origin="tutorial"),
-    Rule("grad_t2_g_q", "T-2", "chain-rule", "tutorial", "g = p²·q: ∂g/∂q = p² (q.grad = 121)",
-         ch.t2_g_of_pq, ch.grad_t2_g_q, _PQ, "q", origin="tutorial"),
+    Rule("grad_t2_p_x", "T-2", "chain-rule", "tutorial", tu.t2_p, tu.grad_t2_p_x, _XY, "x", origin="tutorial"),
+    Rule("grad_t2_p_y", "T-2", "chain-rule", "tutorial", tu.t2_p, tu.grad_t2_p_y, _XY, "y", origin="tutorial"),
+    Rule("grad_t2_q_x", "T-2", "chain-rule", "tutorial", tu.t2_q, tu.grad_t2_q_x, _XY, "x", origin="tutorial"),
+    Rule("grad_t2_q_y", "T-2", "chain-rule", "tutorial", tu.t2_q, tu.grad_t2_q_y, _XY, "y", origin="tutorial"),
+    Rule("grad_t2_g_p", "T-2", "chain-rule", "tutorial", tu.t2_g_of_pq, tu.grad_t2_g_p, _PQ, "p", origin="tutorial"),
+    Rule("grad_t2_g_q", "T-2", "chain-rule", "tutorial", tu.t2_g_of_pq, tu.grad_t2_g_q, _PQ, "q", origin="tutorial"),
     Rule("grad_t2_g_x", "T-2", "chain-rule", "tutorial",
-         "∂g/∂x = (∂g/∂p)(∂p/∂x) + (∂g/∂q)(∂q/∂x) = −2pq + 3y p² (x.grad = 484)",
-         ch.t2_g, ch.grad_t2_g_x, _XY, "x", origin="tutorial", uses=(_TD,)),
+         tu.t2_g, tu.grad_t2_g_x, _XY, "x", origin="tutorial", uses=(_TD,)),
     Rule("grad_t2_g_y", "T-2", "chain-rule", "tutorial",
-         "∂g/∂y = (∂g/∂p)(∂p/∂y) + (∂g/∂q)(∂q/∂y) = 8pq + (3x − 4) p² (y.grad = 5203)",
-         ch.t2_g, ch.grad_t2_g_y, _XY, "y", origin="tutorial", uses=(_TD,)),
+         tu.t2_g, tu.grad_t2_g_y, _XY, "y", origin="tutorial", uses=(_TD,)),
     Rule("grad_t2_g_xy", "T-2", "chain-rule", "tutorial",
-         "∂g/∂[x, y] = [∂g/∂p, ∂g/∂q]·[[−1, 4], [3y, 3x − 4]]: (1×2)(2×2)",
-         ch.t2_g_xy, ch.grad_t2_g_xy, (Arg("xy", (2,)),), "xy", origin="tutorial", uses=(_VC,),
+         tu.t2_g_xy, tu.grad_t2_g_xy, (Arg("xy", (2,)),), "xy", origin="tutorial", uses=(_VC,),
          note="the vector chain rule (C-11) with a scalar f"),
 ]

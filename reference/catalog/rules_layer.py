@@ -28,6 +28,7 @@ MLP_SIZES = ({"N": 1, "n": 1, "h": 1, "k": 1}, {"N": 5, "n": 3, "h": 4, "k": 2})
 VECTOR_SIZES = ({"n": 1}, {"n": 6})
 
 _EXT = {"origin": "extension"}
+_PULLED = "backward pass, checked as the gradient of the scalar L = δ·y"
 _LAYER = (Arg("W", ("m", "n")), Arg("b", ("m",)), Arg("x", ("n",)))
 _LAYER_CT = (*_LAYER, Arg("ct", ("m",)))
 _BATCH_CT = (Arg("W", ("m", "n")), Arg("b", ("m",)), Arg("X", ("N", "n")), Arg("ct", ("N", "m")))
@@ -71,64 +72,48 @@ def _x(x: np.ndarray) -> np.ndarray:
     return x
 
 
-def _rule(name: str, rid: str, formula: str, primal: Callable[..., Any], derivative: Callable[..., Any],
+def _rule(name: str, rid: str, primal: Callable[..., Any], derivative: Callable[..., Any],
           args: tuple[Arg, ...], wrt: str, sizes: tuple[dict[str, int], ...], **kw: Any) -> Rule:
-    return Rule(name, rid, "layer", "beyond §8", formula, primal, derivative, args, wrt, sizes,
+    return Rule(name, rid, "layer", "beyond §8", primal, derivative, args, wrt, sizes,
                 **{**_EXT, **kw})
 
 
 RULES = [
     # LAYER-1 affine layer
-    _rule("jac_dense_x", "LAYER-1", "∂(Wx + b)/∂x = W", ly.dense, ly.jac_dense_x, _LAYER, "x", LAYER_SIZES),
-    _rule("jac_dense_b", "LAYER-1", "∂(Wx + b)/∂b = I", ly.dense, ly.jac_dense_b, _LAYER, "b", LAYER_SIZES),
-    _rule("jac_dense_W", "LAYER-1", "∂yᵢ/∂W_jk = δᵢⱼ x_k, shape (m, m, n)", ly.dense, ly.jac_dense_W,
-          _LAYER, "W", LAYER_SIZES),
-    _rule("vjp_dense_W", "LAYER-1", "∂L/∂W = δ xᵀ (δ = ∂L/∂y)", dense_pulled, ly.vjp_dense_W, _LAYER_CT,
-          "W", LAYER_SIZES, note="backward pass, checked as ∇ of L = δ·y"),
-    _rule("vjp_dense_x", "LAYER-1", "∂L/∂x = Wᵀ δ", dense_pulled, ly.vjp_dense_x, _LAYER_CT, "x",
-          LAYER_SIZES, note="backward pass, checked as ∇ of L = δ·y"),
-    _rule("vjp_dense_b", "LAYER-1", "∂L/∂b = δ", dense_pulled, ly.vjp_dense_b, _LAYER_CT, "b", LAYER_SIZES,
-          note="backward pass, checked as ∇ of L = δ·y"),
+    _rule("jac_dense_x", "LAYER-1", ly.dense, ly.jac_dense_x, _LAYER, "x", LAYER_SIZES),
+    _rule("jac_dense_b", "LAYER-1", ly.dense, ly.jac_dense_b, _LAYER, "b", LAYER_SIZES),
+    _rule("jac_dense_W", "LAYER-1", ly.dense, ly.jac_dense_W, _LAYER, "W", LAYER_SIZES),
+    _rule("vjp_dense_W", "LAYER-1", dense_pulled, ly.vjp_dense_W, _LAYER_CT,
+          "W", LAYER_SIZES, note=_PULLED),
+    _rule("vjp_dense_x", "LAYER-1", dense_pulled, ly.vjp_dense_x, _LAYER_CT, "x",
+          LAYER_SIZES, note=_PULLED),
+    _rule("vjp_dense_b", "LAYER-1", dense_pulled, ly.vjp_dense_b, _LAYER_CT, "b", LAYER_SIZES,
+          note=_PULLED),
     # LAYER-2 batched
-    _rule("jac_dense_batch_b", "LAYER-2", "∂Y_ij/∂b_k = δⱼₖ: I for every sample, shape (N, m, m)", ly.dense_batch,
-          ly.jac_dense_batch_b, _BATCH_CT[:3], "b", BATCH_SIZES),
-    _rule("vjp_dense_batch_W", "LAYER-2", "Y = X Wᵀ + 1⃗ bᵀ: ∂L/∂W = Δᵀ X", dense_batch_pulled,
-          ly.vjp_dense_batch_W, _BATCH_CT, "W", BATCH_SIZES),
-    _rule("vjp_dense_batch_X", "LAYER-2", "Y = X Wᵀ + 1⃗ bᵀ: ∂L/∂X = Δ W", dense_batch_pulled,
-          ly.vjp_dense_batch_X, _BATCH_CT, "X", BATCH_SIZES),
-    _rule("vjp_dense_batch_b", "LAYER-2", "Y = X Wᵀ + 1⃗ bᵀ: ∂L/∂b = Δᵀ 1⃗", dense_batch_pulled,
-          ly.vjp_dense_batch_b, _BATCH_CT, "b", BATCH_SIZES),
+    _rule("jac_dense_batch_b", "LAYER-2", ly.dense_batch, ly.jac_dense_batch_b, _BATCH_CT[:3], "b", BATCH_SIZES),
+    _rule("vjp_dense_batch_W", "LAYER-2", dense_batch_pulled, ly.vjp_dense_batch_W, _BATCH_CT, "W", BATCH_SIZES),
+    _rule("vjp_dense_batch_X", "LAYER-2", dense_batch_pulled, ly.vjp_dense_batch_X, _BATCH_CT, "X", BATCH_SIZES),
+    _rule("vjp_dense_batch_b", "LAYER-2", dense_batch_pulled, ly.vjp_dense_batch_b, _BATCH_CT, "b", BATCH_SIZES),
     # LAYER-3 ReLU layer
-    _rule("jac_relu_layer_x", "LAYER-3", "∂max(0, Wx + b)/∂x = diag(1[z > 0]) W", ly.relu_layer,
-          ly.jac_relu_layer_x, _LAYER, "x", LAYER_SIZES, kink=_units),
-    _rule("vjp_relu_layer_W", "LAYER-3", "∂L/∂W = (δ ⊙ 1[z > 0]) xᵀ", relu_layer_pulled,
+    _rule("jac_relu_layer_x", "LAYER-3", ly.relu_layer, ly.jac_relu_layer_x, _LAYER, "x", LAYER_SIZES, kink=_units),
+    _rule("vjp_relu_layer_W", "LAYER-3", relu_layer_pulled,
           ly.vjp_relu_layer_W, _LAYER_CT, "W", LAYER_SIZES, kink=_units),
-    _rule("vjp_relu_layer_b", "LAYER-3", "∂L/∂b = δ ⊙ 1[z > 0]", relu_layer_pulled, ly.vjp_relu_layer_b,
+    _rule("vjp_relu_layer_b", "LAYER-3", relu_layer_pulled, ly.vjp_relu_layer_b,
           _LAYER_CT, "b", LAYER_SIZES, kink=_units),
-    _rule("vjp_relu_layer_x", "LAYER-3", "∂L/∂x = Wᵀ (δ ⊙ 1[z > 0])", relu_layer_pulled,
+    _rule("vjp_relu_layer_x", "LAYER-3", relu_layer_pulled,
           ly.vjp_relu_layer_x, _LAYER_CT, "x", LAYER_SIZES, kink=_units),
     # LAYER-4 two-layer MLP
-    _rule("grad_mlp_loss_W2", "LAYER-4", "∂L/∂W2 = Δ2ᵀ H, Δ2 = (2/N)(Ŷ − Y)", ly.mlp_loss,
-          ly.grad_mlp_loss_W2, _MLP, "W2", MLP_SIZES, kink=_hidden_units),
-    _rule("grad_mlp_loss_b2", "LAYER-4", "∂L/∂b2 = Δ2ᵀ 1⃗", ly.mlp_loss, ly.grad_mlp_loss_b2, _MLP, "b2",
-          MLP_SIZES, kink=_hidden_units),
-    _rule("grad_mlp_loss_W1", "LAYER-4", "∂L/∂W1 = Δ1ᵀ X, Δ1 = (Δ2 W2) ⊙ 1[Z1 > 0]", ly.mlp_loss,
-          ly.grad_mlp_loss_W1, _MLP, "W1", MLP_SIZES, kink=_hidden_units),
-    _rule("grad_mlp_loss_b1", "LAYER-4", "∂L/∂b1 = Δ1ᵀ 1⃗", ly.mlp_loss, ly.grad_mlp_loss_b1, _MLP, "b1",
-          MLP_SIZES, kink=_hidden_units),
-    _rule("grad_mlp_loss_X", "LAYER-4", "∂L/∂X = Δ1 W1", ly.mlp_loss, ly.grad_mlp_loss_X, _MLP, "X",
-          MLP_SIZES, kink=_hidden_units),
+    _rule("grad_mlp_loss_W2", "LAYER-4", ly.mlp_loss, ly.grad_mlp_loss_W2, _MLP, "W2", MLP_SIZES, kink=_hidden_units),
+    _rule("grad_mlp_loss_b2", "LAYER-4", ly.mlp_loss, ly.grad_mlp_loss_b2, _MLP, "b2", MLP_SIZES, kink=_hidden_units),
+    _rule("grad_mlp_loss_W1", "LAYER-4", ly.mlp_loss, ly.grad_mlp_loss_W1, _MLP, "W1", MLP_SIZES, kink=_hidden_units),
+    _rule("grad_mlp_loss_b1", "LAYER-4", ly.mlp_loss, ly.grad_mlp_loss_b1, _MLP, "b1", MLP_SIZES, kink=_hidden_units),
+    _rule("grad_mlp_loss_X", "LAYER-4", ly.mlp_loss, ly.grad_mlp_loss_X, _MLP, "X", MLP_SIZES, kink=_hidden_units),
     # LAYER-5 … LAYER-9 activations
-    _rule("jac_sigmoid_x", "LAYER-5", "∂σ(x)/∂x = diag(σ(x) ⊙ (1 − σ(x)))", ly.sigmoid, ly.jac_sigmoid_x,
-          (Arg("x", ("n",)),), "x", VECTOR_SIZES),
-    _rule("jac_tanh_x", "LAYER-6", "∂tanh(x)/∂x = diag(1 − tanh²(x))", ly.tanh, ly.jac_tanh_x,
-          (Arg("x", ("n",)),), "x", VECTOR_SIZES),
-    _rule("jac_softplus_x", "LAYER-7", "∂log(1 + eˣ)/∂x = diag(σ(x))", ly.softplus, ly.jac_softplus_x,
-          (Arg("x", ("n",)),), "x", VECTOR_SIZES),
-    _rule("jac_leaky_relu_x", "LAYER-8", "∂leaky_relu(x)/∂x = diag({1 if xᵢ > 0; α if xᵢ ≤ 0})",
-          ly.leaky_relu, ly.jac_leaky_relu_x, (Arg("x", ("n",), "away_from_kink"),), "x", VECTOR_SIZES,
+    _rule("jac_sigmoid_x", "LAYER-5", ly.sigmoid, ly.jac_sigmoid_x, (Arg("x", ("n",)),), "x", VECTOR_SIZES),
+    _rule("jac_tanh_x", "LAYER-6", ly.tanh, ly.jac_tanh_x, (Arg("x", ("n",)),), "x", VECTOR_SIZES),
+    _rule("jac_softplus_x", "LAYER-7", ly.softplus, ly.jac_softplus_x, (Arg("x", ("n",)),), "x", VECTOR_SIZES),
+    _rule("jac_leaky_relu_x", "LAYER-8", ly.leaky_relu, ly.jac_leaky_relu_x, (Arg("x", ("n",), "away_from_kink"),),
+          "x", VECTOR_SIZES,
           params={"alpha": 0.1}, kink=_x, note="α at x = 0 (pinned in tests/test_layer.py)"),
-    _rule("jac_gelu_x", "LAYER-9",
-          "∂gelu/∂x = diag(½(1 + t) + ½x(1 − t²)√(2/π)(1 + 3·0.044715x²)), t = tanh(√(2/π)(x + 0.044715x³))",
-          ly.gelu, ly.jac_gelu_x, (Arg("x", ("n",)),), "x", VECTOR_SIZES),
+    _rule("jac_gelu_x", "LAYER-9", ly.gelu, ly.jac_gelu_x, (Arg("x", ("n",)),), "x", VECTOR_SIZES),
 ]

@@ -35,35 +35,30 @@ def _huber_kink(y_hat: np.ndarray, y: np.ndarray) -> np.ndarray:
     return np.abs(y_hat - y) - 1.0
 
 
-def _rule(name: str, rid: str, formula: str, primal: Callable[..., Any], derivative: Callable[..., Any],
+def _rule(name: str, rid: str, primal: Callable[..., Any], derivative: Callable[..., Any],
           args: tuple[Arg, ...], wrt: str, sizes: tuple[dict[str, int], ...], **kw: Any) -> Rule:
-    return Rule(name, rid, "loss-fn", "beyond §8", formula, primal, derivative, args, wrt, sizes,
+    return Rule(name, rid, "loss-fn", "beyond §8", primal, derivative, args, wrt, sizes,
                 origin="extension", **kw)
 
 
 RULES = [
-    _rule("jac_softmax_z", "LF-1", "∂softmax(z)/∂z = diag(s) − s sᵀ", lf.softmax, lf.jac_softmax_z,
+    _rule("jac_softmax_z", "LF-1", lf.softmax, lf.jac_softmax_z,
           (Arg("z", ("k",)),), "z", CLASS_SIZES, note="structured: DiagonalPlusRankOne, O(k)"),
-    _rule("jac_log_softmax_z", "LF-2", "∂log softmax(z)/∂z = I − 1⃗ sᵀ", lf.log_softmax,
-          lf.jac_log_softmax_z, (Arg("z", ("k",)),), "z", CLASS_SIZES,
+    _rule("jac_log_softmax_z", "LF-2", lf.log_softmax, lf.jac_log_softmax_z, (Arg("z", ("k",)),), "z", CLASS_SIZES,
           note="structured: DiagonalPlusRankOne, O(k)"),
-    _rule("grad_softmax_cross_entropy_z", "LF-3", "∂/∂z (−Σ yᵢ log softmax(z)ᵢ) = s − y = ŷ − y",
-          lf.softmax_cross_entropy, lf.grad_softmax_cross_entropy_z,
+    _rule("grad_softmax_cross_entropy_z", "LF-3", lf.softmax_cross_entropy, lf.grad_softmax_cross_entropy_z,
           (Arg("z", ("k",)), Arg("y", ("k",), "simplex")), "z", CLASS_SIZES),
-    _rule("grad_mean_softmax_cross_entropy_Z", "LF-4", "∂/∂Z (1/N) Σᵢ CE(zᵢ, yᵢ) = (S − Y)/N",
-          lf.mean_softmax_cross_entropy, lf.grad_mean_softmax_cross_entropy_Z,
+    _rule("grad_mean_softmax_cross_entropy_Z", "LF-4", lf.mean_softmax_cross_entropy,
+          lf.grad_mean_softmax_cross_entropy_Z,
           (Arg("Z", ("N", "k")), Arg("Y", ("N", "k"), "simplex")), "Z", BATCH_SIZES),
-    _rule("grad_bce_with_logits_z", "LF-5", "∂/∂z (1/N) Σᵢ BCE(σ(zᵢ), yᵢ) = (σ(z) − y)/N",
-          lf.bce_with_logits, lf.grad_bce_with_logits_z,
+    _rule("grad_bce_with_logits_z", "LF-5", lf.bce_with_logits, lf.grad_bce_with_logits_z,
           (Arg("z", ("N",)), Arg("y", ("N",), "probability")), "z", SAMPLE_SIZES),
-    _rule("grad_mse_y_hat", "LF-6", "∂/∂ŷ (1/N) Σ (ŷ − y)² = (2/N)(ŷ − y)", lf.mse, lf.grad_mse_y_hat,
+    _rule("grad_mse_y_hat", "LF-6", lf.mse, lf.grad_mse_y_hat,
           (Arg("y_hat", ("N", "k")), Arg("y", ("N", "k"))), "y_hat", BATCH_SIZES),
-    _rule("grad_huber_y_hat", "LF-7", "∂/∂ŷ (1/N) Σ h_δ(ŷ − y) = clip(ŷ − y, −δ, δ)/N", lf.huber,
+    _rule("grad_huber_y_hat", "LF-7", lf.huber,
           lf.grad_huber_y_hat, (Arg("y_hat", ("N",)), Arg("y", ("N",))), "y_hat", SAMPLE_SIZES,
           params={"delta": 1.0}, kink=_huber_kink,
           note="C¹: both branches give ±δ at |r| = δ (pinned in tests/test_lossfn.py)"),
-    _rule("grad_logistic_loss_w", "LF-8", "∂L/∂w = (1/N) Xᵀ(σ(Xw + b) − y)", lf.logistic_loss,
-          lf.grad_logistic_loss_w, _LOGISTIC, "w", DATA_SIZES),
-    _rule("grad_logistic_loss_b", "LF-8", "∂L/∂b = (1/N) Σᵢ (σ(w·xᵢ + b) − yᵢ)", lf.logistic_loss,
-          lf.grad_logistic_loss_b, _LOGISTIC, "b", DATA_SIZES),
+    _rule("grad_logistic_loss_w", "LF-8", lf.logistic_loss, lf.grad_logistic_loss_w, _LOGISTIC, "w", DATA_SIZES),
+    _rule("grad_logistic_loss_b", "LF-8", lf.logistic_loss, lf.grad_logistic_loss_b, _LOGISTIC, "b", DATA_SIZES),
 ]

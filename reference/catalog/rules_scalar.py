@@ -17,41 +17,27 @@ _X_POSITIVE = (Arg("x", (), "positive"),)
 
 RULES = [
     # S-1 Constant
-    Rule("grad_constant_x", "S-1", "scalar", "§2", "d/dx c = 0 (d/dx 99 = 0)",
-         sc.constant, sc.grad_constant_x, _X, "x"),
-    Rule("grad_constant_x_c=-2.5", "S-1", "scalar", "§2", "d/dx c = 0 (c = −2.5)",
-         sc.constant, sc.grad_constant_x, _X, "x", params={"c": -2.5}),
+    Rule("grad_constant_x", "S-1", "scalar", "§2", sc.constant, sc.grad_constant_x, _X, "x"),
+    Rule("grad_constant_x_c=-2.5", "S-1", "scalar", "§2", sc.constant, sc.grad_constant_x, _X, "x", params={"c": -2.5}),
     # S-2 Multiplication by constant
-    Rule("grad_times_constant_x", "S-2", "scalar", "§2", "d/dx c f = c df/dx (d/dx 3x = 3)",
-         sc.times_constant, sc.grad_times_constant_x, _X, "x"),
-    Rule("grad_constant_times_square_x", "S-2", "scalar", "§2", "d/dx c x² = c·2x",
-         sc.constant_times_square, sc.grad_constant_times_square_x, _X, "x"),
-    Rule("grad_constant_times_square_x_c=-0.5", "S-2", "scalar", "§2", "d/dx c x² = c·2x (c = −0.5)",
-         sc.constant_times_square, sc.grad_constant_times_square_x, _X, "x", params={"c": -0.5}),
+    Rule("grad_times_constant_x", "S-2", "scalar", "§2", sc.times_constant, sc.grad_times_constant_x, _X, "x"),
+    Rule("grad_constant_times_square_x", "S-2", "scalar", "§2", sc.constant_times_square,
+         sc.grad_constant_times_square_x, _X, "x"),
+    Rule("grad_constant_times_square_x_c=-0.5", "S-2", "scalar", "§2", sc.constant_times_square,
+         sc.grad_constant_times_square_x, _X, "x", params={"c": -0.5}),
     # S-3 Power rule
-    Rule("grad_power_x", "S-3", "scalar", "§2", "d/dx xⁿ = n xⁿ⁻¹ (d/dx x³ = 3x²)",
-         sc.power, sc.grad_power_x, _X, "x"),
-    Rule("grad_power_x_n=-2", "S-3", "scalar", "§2", "d/dx x⁻² = −2x⁻³ (x ≠ 0)",
-         sc.power, sc.grad_power_x, _X_NONZERO, "x", params={"n": -2}),
-    Rule("grad_power_x_n=0.5", "S-3", "scalar", "§2", "d/dx x^½ = ½ x^−½ (x > 0)",
-         sc.power, sc.grad_power_x, _X_POSITIVE, "x", params={"n": 0.5}),
+    Rule("grad_power_x", "S-3", "scalar", "§2", sc.power, sc.grad_power_x, _X, "x"),
+    Rule("grad_power_x_n=-2", "S-3", "scalar", "§2", sc.power, sc.grad_power_x, _X_NONZERO, "x", params={"n": -2}),
+    Rule("grad_power_x_n=0.5", "S-3", "scalar", "§2", sc.power, sc.grad_power_x, _X_POSITIVE, "x", params={"n": 0.5}),
     # S-4 / S-5 Sum and difference rules
     Rule("grad_square_plus_multiple_x", "S-4", "scalar", "§2",
-         "d/dx (f + g) = df/dx + dg/dx (d/dx (x² + 3x) = 2x + 3)",
          sc.square_plus_multiple, sc.grad_square_plus_multiple_x, _X, "x"),
     Rule("grad_square_minus_multiple_x", "S-5", "scalar", "§2",
-         "d/dx (f − g) = df/dx − dg/dx (d/dx (x² − 3x) = 2x − 3)",
          sc.square_minus_multiple, sc.grad_square_minus_multiple_x, _X, "x"),
     # S-6 Product rule
-    Rule("grad_square_times_self_x", "S-6", "scalar", "§2",
-         "d/dx f g = f dg/dx + df/dx g (d/dx x²x = x² + x·2x = 3x²)",
-         sc.square_times_self, sc.grad_square_times_self_x, _X, "x"),
+    Rule("grad_square_times_self_x", "S-6", "scalar", "§2", sc.square_times_self, sc.grad_square_times_self_x, _X, "x"),
     # S-7 Chain rule
-    Rule("grad_log_of_square_x", "S-7", "scalar", "§2",
-         "d/dx f(g(x)) = df(u)/du · du/dx (d/dx ln(x²) = (1/x²)·2x = 2/x, x ≠ 0)",
-         sc.log_of_square, sc.grad_log_of_square_x, _X_NONZERO, "x"),
+    Rule("grad_log_of_square_x", "S-7", "scalar", "§2", sc.log_of_square, sc.grad_log_of_square_x, _X_NONZERO, "x"),
     # S-8 Linearity
-    Rule("grad_scaled_sum_x", "S-8", "scalar", "§2",
-         "d/dx 9(x + x²) = 9(d/dx x + d/dx x²) = 9 + 18x",
-         sc.scaled_sum, sc.grad_scaled_sum_x, _X, "x"),
+    Rule("grad_scaled_sum_x", "S-8", "scalar", "§2", sc.scaled_sum, sc.grad_scaled_sum_x, _X, "x"),
 ]

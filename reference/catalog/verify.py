@@ -204,19 +204,28 @@ def rule_check(rule: Rule, sizes: Mapping[str, int], *, trials: int = 100, dtype
 
 def draw_inputs(rule: Rule, sizes: Mapping[str, int], trials: int, seed: int | np.random.Generator,
                 dtype: str = "float64") -> dict[str, np.ndarray]:
-    """The inputs ``chainrule verify`` draws for ``rule`` at one shape configuration (leading axis = trial).
+    """The inputs ``chainrule verify`` draws for ``rule`` at one shape configuration, by the record's
+    argument names (leading axis = trial).
 
     The engine's own draw (:func:`chainrule.reference.checker.drawing.draw`) for the problem
     :func:`rule_check` builds: each argument from its domain, trials near the record's kink redrawn.
-    For ``jvp``/``hvp`` rules the tangent is the engine's (standard normal) and is not returned.
+    A ``jvp``/``hvp`` rule's tangent (the record's last argument) is drawn from its domain too; the
+    engine itself draws the tangents it checks with (standard normal).
     """
     from ..checker.drawing import draw
+    from ..samplers import sample
 
     if isinstance(seed, np.random.Generator):
         seed = int(seed.integers(2**32))
     P, shapes = rule_check(rule, sizes, trials=trials, dtype=dtype, seed=int(seed))
     leaves, _ = draw(P, shapes, trials, int(seed))
-    return {lf.path: leaf for lf, leaf in zip(P.leaves, leaves, strict=True)}
+    args = rule.args[rule.primal_args]
+    out = {a.name: leaf for a, leaf in zip(args, leaves, strict=True)}
+    if rule.reference in ("jvp", "hvp"):
+        t = rule.args[-1]
+        out[t.name] = sample(t.domain, np.random.default_rng([int(seed), 0x7A]),
+                             (trials, *t.concrete_shape(sizes)), dtype)
+    return out
 
 
 def _entry(report: CheckReport) -> str:
@@ -242,7 +251,8 @@ def verify_rule(rule: Rule, *, trials: int = 100, seed: int = 0, dtype: str = "f
     with x64(True):
         jobs, wheres = [], []
         for sizes in rule.sizes:
-            where = f"{rule.name} (wrt {rule.wrt}) | {dtype} | {rule.describe_shapes(sizes)}"
+            where = (f"{rule.name} vs {' and '.join(WITNESSES[rule.reference])} (wrt {rule.wrt}) | {dtype} | "
+                     f"{rule.describe_shapes(sizes)}")
             try:
                 P, shapes = rule_check(rule, sizes, trials=trials, dtype=dtype, seed=seed)
             except (ValueError, TypeError) as exc:  # the record cannot be drawn
