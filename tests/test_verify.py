@@ -56,7 +56,8 @@ def test_a_factor_two_is_caught_and_diagnosed():
     r = verify_rule(_rule(_jac_mul_w_doubled), trials=50, seed=123)
     assert not r.ok and r.diagnosis == "off by a constant factor 2"
     for part in ("jac_mul_w_test vs jax.jacfwd and jax.jacrev (wrt w)", "seed 123", "trial",
-                 "off by a constant factor 2", "reproduce: chainrule verify -k jac_mul_w_test --seed 123 --dtype float64"):
+                 "off by a constant factor 2",
+                 "reproduce: chainrule verify -k jac_mul_w_test --seed 123 --dtype float64"):
         assert part in r.message, part
 
 
