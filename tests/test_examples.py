@@ -1,4 +1,4 @@
-"""chainrule.reference.examples and ``chainrule explain``: the paper's worked examples, checked step by step."""
+"""The worked examples (reference/derivation/examples.py) and ``chainrule explain``, checked step by step."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ import pytest
 
 from chainrule.reference.cli import main
 from chainrule.reference.derivation import Derivation
-from chainrule.reference.examples import EXAMPLES, Example, get
+from chainrule.reference.derivation.examples import EXAMPLES, Example, get
 
 PAPER_IDS = ["C-2", "C-3", "C-5", "C-7", "C-8", "C-10", "N-5", "L-3", "T-1", "T-2"]
 
@@ -63,8 +63,8 @@ def test_t1_and_t2_are_built_from_the_catalogs_tutorial_records(monkeypatch):
     import inspect
 
     from chainrule.analytic import tutorial
-    from chainrule.reference import examples
     from chainrule.reference.catalog import by_name
+    from chainrule.reference.derivation import examples
 
     assert by_name("grad_t1_p_x").primal is tutorial.t1_p and by_name("grad_t2_g_y").derivative is tutorial.grad_t2_g_y
     for fn in (examples.t1_mygrad, examples.t2_mygrad, examples._tutorial, examples._tutorial_step):

@@ -6,7 +6,7 @@ import pathlib
 import re
 
 from chainrule.reference.catalog import CATALOG
-from chainrule.reference.readme import rule_table
+from chainrule.reference.catalog.table import rule_table
 
 README = (pathlib.Path(__file__).resolve().parents[1] / "README.md").read_text()
 

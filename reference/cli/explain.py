@@ -1,4 +1,4 @@
-"""``chainrule explain``: the step table of a built-in worked example (:mod:`chainrule.reference.examples`).
+"""``chainrule explain``: the step table of a built-in worked example (:mod:`chainrule.reference.derivation.examples`).
 
 * ``chainrule explain NAME [--markdown] [--around K] [--seed S]`` checks the example's derivation and
   prints its step table (variable, definition, claimed partials, JAX's partials, ∂y/∂v, status).
@@ -41,7 +41,7 @@ def _cmd_explain(args: argparse.Namespace) -> int:
     from rich.table import Table
     from rich.text import Text
 
-    from ..examples import EXAMPLES, get
+    from ..derivation.examples import EXAMPLES, get
 
     out = Console()
     if not out.is_terminal and "COLUMNS" not in os.environ:

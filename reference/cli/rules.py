@@ -15,7 +15,7 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
 
 def _run(args: argparse.Namespace) -> int:
     from ..catalog import CATALOG
-    from ..readme import rule_table
+    from ..catalog.table import rule_table
 
     if args.markdown:
         print(rule_table(CATALOG), end="")

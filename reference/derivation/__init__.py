@@ -48,7 +48,7 @@ passes at a point when ``max|claimed − JAX| ≤ atol + rtol·max|JAX|`` with `
 ['claimed 1.5, JAX 3', 'off by a factor 1/2']
 
 The paper's worked examples (T-1 and T-2, the MyGrad computations, and the chain-rule pitfalls of
-§4.5) are built-in derivations in :mod:`chainrule.reference.examples`; run one with
+§4.5) are built-in derivations in :mod:`chainrule.reference.derivation.examples`; run one with
 ``chainrule explain T-1`` to see its step table.
 """
 

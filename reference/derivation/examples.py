@@ -43,8 +43,9 @@ import numpy as np
 
 from chainrule.analytic.structured import Diagonal, identity_like
 
-from .catalog import by_name
-from .derivation import Derivation, DerivationReport
+from ..catalog import by_name
+from .builder import Derivation
+from .report import DerivationReport
 
 __all__ = [
     "EXAMPLES",

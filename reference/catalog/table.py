@@ -1,11 +1,11 @@
-"""The README's generated parts: the rule table, built from the catalog (a test keeps them in sync)."""
+"""The rule table of the README (and of any page that shows the catalog), built from the catalog's records."""
 
 from __future__ import annotations
 
 from collections.abc import Iterable
 
-from .catalog import TOPICS, Rule
-from .catalog.verify import WITNESSES
+from ._record import TOPICS, Rule
+from .verify import WITNESSES
 
 __all__ = ["rule_table"]
 
