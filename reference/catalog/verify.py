@@ -126,7 +126,8 @@ def select(rules: Iterable[Rule], pattern: str | None) -> list[Rule]:
     return [r for r in rules if hit(r)]
 
 
-#: The two JAX computations each kind of reference is checked against.
+#: The JAX computations the engine checks each kind of reference against (``jacfwd`` and ``jacrev``
+#: must agree where there are two).
 WITNESSES = {
     "jacobian": ("jax.jacfwd", "jax.jacrev"),
     "step": ("jax.grad",),
@@ -149,7 +150,7 @@ def _to_numerator(derivative: Callable[..., Any], argnum: int) -> Callable[..., 
     def numerator(*args: Any) -> Any:
         J = todense(derivative(*args))
         xp = array_api_compat.array_namespace(J)
-        in_ndim = array_api_compat.array_namespace(args[argnum]).asarray(args[argnum]).ndim
+        in_ndim = args[argnum].ndim
         axes = tuple(range(in_ndim, J.ndim)) + tuple(range(in_ndim))
         return xp.permute_dims(J, axes)
 
@@ -168,7 +169,8 @@ def _implied_gradient(step: Callable[..., Any], argnum: int, eta: float) -> Call
 
 def rule_check(rule: Rule, sizes: Mapping[str, int], *, trials: int = 100, dtype: str = "float64",
                seed: int = 0) -> tuple[Problem, list[tuple[int, ...]]]:
-    """The engine's problem for one shape configuration of ``rule``, and the shapes of its arguments.
+    """The engine's problem for one shape configuration of ``rule``, and the shapes of its arguments;
+    ``seed`` is the engine's (``verify_rule`` derives one per configuration with :func:`config_seed`).
 
     What ``chainrule verify`` runs: the check a user would write for the record (see the table above).
     """
@@ -192,7 +194,7 @@ def rule_check(rule: Rule, sizes: Mapping[str, int], *, trials: int = 100, dtype
             return kink(**dict(zip(names, values, strict=True)))
 
     options = {
-        "trials": trials, "seed": config_seed(seed, rule, rule.sizes.index(sizes) if sizes in rule.sizes else 0),
+        "trials": trials, "seed": int(seed),
         "domains": {i: a.domain for i, a in enumerate(args)}, "kink_points": (), "shrink": False,
         "hygiene": False, "mode": "dense", "precision": "float64", "name": rule.name,
         "avoid": avoid, "avoid_margin": rule.kink_margin,
@@ -250,11 +252,11 @@ def verify_rule(rule: Rule, *, trials: int = 100, seed: int = 0, dtype: str = "f
     reproduce = f"reproduce: chainrule verify -k {rule.name} --seed {seed} --dtype {dtype}"
     with x64(True):
         jobs, wheres = [], []
-        for sizes in rule.sizes:
+        for config, sizes in enumerate(rule.sizes):
             where = (f"{rule.name} vs {' and '.join(WITNESSES[rule.reference])} (wrt {rule.wrt}) | {dtype} | "
                      f"{rule.describe_shapes(sizes)}")
             try:
-                P, shapes = rule_check(rule, sizes, trials=trials, dtype=dtype, seed=seed)
+                P, shapes = rule_check(rule, sizes, trials=trials, dtype=dtype, seed=config_seed(seed, rule, config))
             except (ValueError, TypeError) as exc:  # the record cannot be drawn
                 result.status, result.diagnosis = "fail", f"the draw failed: {exc}"
                 result.message = f"{where} | seed {seed} | {result.diagnosis} | {reproduce}"
