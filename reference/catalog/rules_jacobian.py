@@ -28,7 +28,8 @@ _ASSEMBLE = (ja.jacobian_from_partials,)
 def _jac_shape_scalar_f_scalar_x(A: Any, x: Any) -> Any:
     """scalar f, scalar x: ∂f/∂x = cos(Ax)·A is 1 × 1, shape ()   (RULES M-5, §4.1)
 
-    :func:`chainrule.analytic.jacobian.jac_sin_of_linear_x` for ``f = sin(Ax)`` with scalars A and x.
+    :func:`chainrule.analytic.jacobian.jac_sin_of_linear_x` for ``f = sin(Ax)``
+    with scalars A and x. Numerator layout; no kinks (sin is smooth).
     """
     return ja.jac_sin_of_linear_x(A, x)
 
@@ -36,7 +37,8 @@ def _jac_shape_scalar_f_scalar_x(A: Any, x: Any) -> Any:
 def _jac_shape_scalar_f_vector_x(A: Any, x: Any) -> Any:
     """scalar f, vector x: ∂f/∂x = cos(A·x) Aᵀ is 1 × n (a row), shape (n,)   (RULES M-5, §4.1)
 
-    :func:`chainrule.analytic.jacobian.jac_sin_of_linear_x` for ``f = sin(A·x)`` with A of shape ``(n,)``.
+    :func:`chainrule.analytic.jacobian.jac_sin_of_linear_x` for ``f = sin(A·x)``
+    with A of shape ``(n,)``. Numerator layout; no kinks (sin is smooth).
     """
     return ja.jac_sin_of_linear_x(A, x)
 
@@ -44,7 +46,8 @@ def _jac_shape_scalar_f_vector_x(A: Any, x: Any) -> Any:
 def _jac_shape_vector_f_scalar_x(A: Any, x: Any) -> Any:
     """vector f, scalar x: ∂f/∂x = cos(Ax) ⊗ A is m × 1 (a column), shape (m,)   (RULES M-5, §4.1)
 
-    :func:`chainrule.analytic.jacobian.jac_sin_of_linear_x` for ``f = sin(A x)`` with A of shape ``(m,)``.
+    :func:`chainrule.analytic.jacobian.jac_sin_of_linear_x` for ``f = sin(A x)``
+    with A of shape ``(m,)``. Numerator layout; no kinks (sin is smooth).
     """
     return ja.jac_sin_of_linear_x(A, x)
 
@@ -52,7 +55,8 @@ def _jac_shape_vector_f_scalar_x(A: Any, x: Any) -> Any:
 def _jac_shape_vector_f_vector_x(A: Any, x: Any) -> Any:
     """vector f, vector x: ∂f/∂x = diag(cos(Ax)) A is m × n, shape (m, n), also when m = 1 or n = 1   (RULES M-5, §4.1)
 
-    :func:`chainrule.analytic.jacobian.jac_sin_of_linear_x` for ``f = sin(Ax)`` with A of shape ``(m, n)``.
+    :func:`chainrule.analytic.jacobian.jac_sin_of_linear_x` for ``f = sin(Ax)``
+    with A of shape ``(m, n)``. Numerator layout; no kinks (sin is smooth).
     """
     return ja.jac_sin_of_linear_x(A, x)
 

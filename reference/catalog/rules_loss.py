@@ -23,17 +23,22 @@ def _units_folded(w_hat: np.ndarray, X: np.ndarray, y: np.ndarray) -> np.ndarray
 
 
 def _loss_gradient_w(w: np.ndarray, b: np.ndarray, X: np.ndarray, y: np.ndarray) -> np.ndarray:
-    """∂C/∂w = loss_gradient(w, b, X, y)[0]   (RULES L-3, §6.1)
+    """∂C/∂w = loss_gradient(w, b, X, y)[0] = (2/N) Σ_i 1[z_i > 0] (z_i − y_i) x_iᵀ   (RULES L-3, §6.1)
 
-    The w half of the public :func:`chainrule.analytic.neuron.loss_gradient` (DESIGN.md's public API).
+    The w half of the public :func:`chainrule.analytic.neuron.loss_gradient` (DESIGN.md's public API),
+    with ``z_i = w·x_i + b``. Shapes: w ``(n,)``, b ``()``, X ``(N, n)``, y ``(N,)``; returns the
+    gradient shaped like w (the paper's 1 × n row). Kink: a unit with ``z_i = 0`` is inactive
+    (``d/dz max(0, z) = 0`` at 0).
     """
     return nn.loss_gradient(w, b, X, y)[0]
 
 
 def _loss_gradient_b(w: np.ndarray, b: np.ndarray, X: np.ndarray, y: np.ndarray) -> np.ndarray:
-    """∂C/∂b = loss_gradient(w, b, X, y)[1]   (RULES L-5, §6.2)
+    """∂C/∂b = loss_gradient(w, b, X, y)[1] = (2/N) Σ_i 1[z_i > 0] (z_i − y_i)   (RULES L-5, §6.2)
 
-    The b half of the public :func:`chainrule.analytic.neuron.loss_gradient` (DESIGN.md's public API).
+    The b half of the public :func:`chainrule.analytic.neuron.loss_gradient` (DESIGN.md's public API),
+    with ``z_i = w·x_i + b``. Shapes: w ``(n,)``, b ``()``, X ``(N, n)``, y ``(N,)``; returns a scalar.
+    Kink: a unit with ``z_i = 0`` is inactive (``d/dz max(0, z) = 0`` at 0).
     """
     return nn.loss_gradient(w, b, X, y)[1]
 
