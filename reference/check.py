@@ -29,17 +29,43 @@ structure outside the inputs'); arguments may be pytrees (dicts of parameters), 
 **Trials.** ``args`` are examples: every trial draws new inputs of the same shapes and dtypes from
 each argument's domain (``domains={"x": "positive"}``; names from :data:`chainrule.reference.samplers.DOMAINS`,
 a :class:`~chainrule.reference.samplers.Domain`, a callable ``(rng, shape) -> array``, or ``"fixed"`` to keep
-the example's value). Gaussian draws make matrices non-symmetric and the example's shapes are kept,
-so pass distinct, non-square dimensions; where the example has a square argument (two equal axes)
-and ``f`` accepts other shapes, a passing check is retried with each of those axes grown by one, so a
-formula that holds only when dimensions coincide is caught. A failing check is retried at smaller shapes
-(``shrink=True``) and reports the smallest failing one. Integer (non-float) leaves are held fixed.
+the example's value). The trials keep the examples' shapes, the shapes ``f`` was written for (a
+closure over a fixed 4 × 4 ``A`` is never called at other shapes). Gaussian draws keep values
+distinct and matrices non-symmetric, so a formula that holds only for symmetric matrices is caught;
+``vary_shapes=True`` also retries a passing check whose example has a square argument (two equal
+axes) with each of those axes grown by one, where ``f`` accepts it, so a formula that holds only when
+dimensions coincide is caught (``chainrule check``, where shapes are declared, does this by
+default). A failing check is retried at smaller shapes (``shrink=True``) and reports the smallest
+failing one. Integer (non-float) leaves are held fixed. Zero-size arguments or outputs are an error:
+nothing would be compared.
+
+**Custom rules are what is under test, never the reference.** JAX differentiates through
+``jax.custom_vjp``/``custom_jvp`` rules; the reference is the derivative of ``f``'s forward as written:
+every custom rule defined outside JAX is inlined to its primal function (JAX's own, such as
+``jax.nn.relu``'s, keep their conventions), and the report names the rules it found
+(``custom_rules="keep"`` trusts them instead). :func:`check_custom_vjp` and :func:`check_custom_jvp`
+check a function's own rules against autodiff of its forward.
+
+**Precision.** When the examples are of lower precision than float64 (parameters built with
+``jnp.zeros`` in float32), the candidate runs in float64 if it accepts float64 inputs (it returns
+float64 derivatives for them), with float64 tolerances, and a note says so; one that only runs in
+low precision is judged with that dtype's tolerance, and the report's first line says so
+(``candidate_precision="as-given"`` keeps the examples' dtypes).
+
+**Memory.** A check keeps within ``memory`` bytes (default 1 GiB): trials run in chunks that fit, a
+Jacobian too large for the budget is checked by probes (``mode="auto"``), and probe mode contracts
+each chunk's dense candidate blocks at once, so 100 trials of a 3000 × 3000 Jacobian never sit in
+memory together.
 
 **Candidates of every kind.** A JAX-traceable candidate runs with the reference under one
 ``jax.jit(jax.vmap(...))`` over all trials (one compilation; the compiled programs are cached, so a
 second seed costs one run). A NumPy-only candidate (it calls ``np.*`` on its inputs) is detected when
 tracing fails and runs in a loop, one trial at a time, with hygiene checks: it must not modify its
-inputs, and two calls on the same inputs must agree (``hygiene=True``). Structured Jacobians
+inputs (its arguments are snapshotted before every call, so even ``dx = dout; dx[x <= 0] = 0``, which
+writes the same values on every call, is caught), and two calls on the same inputs must agree
+(``hygiene=True``). A NumPy candidate that raises a numerical error (``LinAlgError``,
+``ArithmeticError``) on an edge trial, an input the checker built with entries at a kink point (a
+matrix made singular), skips that trial and says so; on an ordinary trial it fails. Structured Jacobians
 (``chainrule.analytic.structured``) are densified.
 
 **Tolerances** come from one table, :data:`chainrule.reference.tolerances.TOLERANCES`, keyed by the candidate's
@@ -142,18 +168,24 @@ from collections.abc import Callable
 from typing import Any
 
 from .autodiff import x64
+from .checker.custom_rules import own_jvp, own_vjp
 from .checker.engine import run_once
-from .checker.problem import setup
+from .checker.precision import promote
+from .checker.problem import label_of, setup
 from .checker.report import CheckReport
 from .checker.shrinking import coincidence, shrink
 
 __all__ = [
     "CheckReport",
+    "assert_custom_jvp",
+    "assert_custom_vjp",
     "assert_gradient",
     "assert_hessian",
     "assert_jacobian",
     "assert_jvp",
     "assert_vjp",
+    "check_custom_jvp",
+    "check_custom_vjp",
     "check_gradient",
     "check_hessian",
     "check_jacobian",
@@ -169,7 +201,8 @@ def check_gradient(f: Callable[..., Any], grad: Callable[..., Any], *args: Any,
     of them for a tuple ``argnums``). Options: see the module docstring (``trials=100, seed=0,
     rtol=None, atol=None, domains=None, mode="auto", precision="float64", kinks="between",
     kink_points=(0.0,), witness=None, probes=8, max_dense=65536, hygiene=True, shrink=True,
-    name=None``).
+    name=None, avoid=None, avoid_margin=0.05, vary_shapes=False, custom_rules="inline",
+    candidate_precision="float64", memory=2**30``).
 
     >>> import numpy as np
     >>> r = check_gradient(lambda x: (x ** 3).sum(), lambda x: -3 * x ** 2, np.zeros(3), trials=5)
@@ -239,14 +272,71 @@ def check_hessian(f: Callable[..., Any], hess: Callable[..., Any], *args: Any,
 
 
 
+def check_custom_vjp(f: Callable[..., Any], *args: Any, argnums: int | tuple[int, ...] = 0,
+                     **options: Any) -> CheckReport:
+    """Check ``f``'s own ``jax.custom_vjp`` (or ``custom_jvp``) rules: ``jax.vjp(f)``, which runs them, is
+    the candidate; the reference is ``jax.vjp`` of ``f``'s forward as written, the rules inlined to their
+    primal functions (:mod:`chainrule.reference.checker.custom_rules`). Works for rules used under
+    ``jit``, ``vmap`` and ``scan``, with ``nondiff_argnums`` and pytrees; options as :func:`check_vjp`.
+
+    >>> import jax, jax.numpy as jnp, numpy as np
+    >>> @jax.custom_vjp
+    ... def softplus(x):
+    ...     return jnp.logaddexp(x, 0.0)
+    >>> softplus.defvjp(lambda x: (softplus(x), x), lambda x, g: (g * jax.nn.sigmoid(-x),))  # sign slip
+    >>> r = check_custom_vjp(lambda x: softplus(x), np.zeros(4), trials=10)
+    >>> r.ok, r.candidate
+    (False, 'jax.vjp(<lambda>) through its custom rules')
+    """
+    label = options.pop("name", None) or f"jax.vjp({label_of(f)}) through its custom rules"
+    return _check("vjp", f, own_vjp(f, argnums), args, argnums, {**options, "name": label,
+                                                                 "custom_rules": "inline"}, "check_custom_vjp")
+
+
+def check_custom_jvp(f: Callable[..., Any], *args: Any, argnums: int | tuple[int, ...] = 0,
+                     **options: Any) -> CheckReport:
+    """Check ``f``'s own ``jax.custom_jvp`` rules: ``jax.jvp(f)``, which runs them, against ``jax.jvp`` of
+    ``f``'s forward as written (the rules inlined); options as :func:`check_jvp`.
+
+    >>> import jax, jax.numpy as jnp, numpy as np
+    >>> @jax.custom_jvp
+    ... def cube(x):
+    ...     return x ** 3
+    >>> _ = cube.defjvp(lambda p, t: (cube(p[0]), 3 * p[0] ** 2 * t[0]))
+    >>> check_custom_jvp(cube, np.zeros(3), trials=10).ok
+    True
+    """
+    label = options.pop("name", None) or f"jax.jvp({label_of(f)}) through its custom rules"
+    return _check("jvp", f, own_jvp(f, argnums), args, argnums, {**options, "name": label,
+                                                                 "custom_rules": "inline"}, "check_custom_jvp")
+
+
 def _assert(kind: str, f: Callable[..., Any], cand: Callable[..., Any], args: tuple[Any, ...],
-            argnums: int | tuple[int, ...], options: dict[str, Any]) -> CheckReport:
+            argnums: int | tuple[int, ...], options: dict[str, Any], entry: str = "") -> CheckReport:
     __tracebackhide__ = True
-    report = _check(kind, f, cand, args, argnums, options)
+    report = _check(kind, f, cand, args, argnums, options, entry)
     if not report.ok:
         raise AssertionError(str(report))
     return report
 
+
+
+def assert_custom_vjp(f: Callable[..., Any], *args: Any, argnums: int | tuple[int, ...] = 0,
+                      **options: Any) -> CheckReport:
+    """:func:`check_custom_vjp`, raising ``AssertionError(str(report))`` on failure; returns the report."""
+    __tracebackhide__ = True
+    label = options.pop("name", None) or f"jax.vjp({label_of(f)}) through its custom rules"
+    return _assert("vjp", f, own_vjp(f, argnums), args, argnums, {**options, "name": label,
+                                                                  "custom_rules": "inline"}, "check_custom_vjp")
+
+
+def assert_custom_jvp(f: Callable[..., Any], *args: Any, argnums: int | tuple[int, ...] = 0,
+                      **options: Any) -> CheckReport:
+    """:func:`check_custom_jvp`, raising ``AssertionError(str(report))`` on failure; returns the report."""
+    __tracebackhide__ = True
+    label = options.pop("name", None) or f"jax.jvp({label_of(f)}) through its custom rules"
+    return _assert("jvp", f, own_jvp(f, argnums), args, argnums, {**options, "name": label,
+                                                                  "custom_rules": "inline"}, "check_custom_jvp")
 
 
 def assert_gradient(f: Callable[..., Any], grad: Callable[..., Any], *args: Any,
@@ -290,15 +380,21 @@ def assert_hessian(f: Callable[..., Any], hess: Callable[..., Any], *args: Any,
 
 
 def _check(kind: str, f: Any, cand: Any, args: tuple[Any, ...], argnums: Any,
-           options: dict[str, Any]) -> CheckReport:
+           options: dict[str, Any], entry: str = "") -> CheckReport:
     start = time.perf_counter()
     P = setup(kind, f, cand, args, argnums, options)
+    P.entry = entry
+    if entry and not P.custom_rules:
+        raise ValueError(f"{entry}: {label_of(f)} uses no custom_vjp/custom_jvp rule of its own (JAX's library "
+                         "rules, such as jax.nn.relu's, are not what is checked); to check a hand-written "
+                         f"derivative, use check_{kind}(f, candidate, *args)")
     shapes = [lf.shape for lf in P.leaves]
     with x64(True):
+        P = promote(P)
         report = run_once(P, shapes, P.opts["trials"], P.opts["seed"])
         if not report.ok and P.opts["shrink"] and report.diagnosis is not None:
             shrink(P, shapes, report)
-        elif report.ok and P.opts["shrink"]:
+        elif report.ok and P.opts["vary_shapes"]:
             coincidence(P, shapes, report)
     report.seconds = time.perf_counter() - start
     return report

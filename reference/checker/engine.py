@@ -16,16 +16,17 @@ import numpy as np
 from . import diagnosis as dx
 from .blocks import contract, describe_struct, expected_dense_struct, make_blocks
 from .drawing import draw, extras
+from .hints import argnums_hint, call_hint
 from .judge import judge
 from .outcome import base_report, fail
 from .problem import Block, Problem, is_float, label_of
 from .programs import (
-    CHUNK_ENTRIES,
     FAST_COMPILE,
     as_args,
     candidate_output,
     first_line,
     normalize_tree,
+    numpy_args,
     numpy_call,
     programs,
     reference_outputs,
@@ -36,7 +37,12 @@ from .programs import (
 )
 from .report import BlockResult, CheckReport
 
-__all__ = ["Prepared", "execute", "prepare", "run_many", "run_once", "shape_failure"]
+__all__ = ["NUMERICAL_ERRORS", "Prepared", "execute", "prepare", "run_many", "run_once", "shape_failure"]
+
+
+#: Exceptions that mean "no value at this input" rather than "a bug": on an edge trial (an input the
+#: checker built, with entries set to kink points) the trial is skipped and named, not failed.
+NUMERICAL_ERRORS: tuple[type[BaseException], ...] = (np.linalg.LinAlgError, ArithmeticError)
 
 
 @dataclass
@@ -53,6 +59,7 @@ class Prepared:
     out_shapes: list[tuple[int, ...]]
     traceable: bool
     per_trial: int
+    dense_shapes: list[tuple[int, ...]]
 
 
 def run_once(P: Problem, shapes: list[tuple[int, ...]], trials: int, seed: int) -> CheckReport:
@@ -70,7 +77,7 @@ def run_many(jobs: Sequence[tuple[Problem, list[tuple[int, ...]], int, int]]) ->
     """
     preps = [prepare(P, shapes, trials, seed) for P, shapes, trials, seed in jobs]
     ready = [p for p in preps if isinstance(p, Prepared) and p.traceable
-             and p.per_trial * p.report.trials <= CHUNK_ENTRIES]
+             and 8 * p.per_trial * p.report.trials <= p.P.opts["memory"]]
     outputs: dict[int, Any] = {}
     if len(ready) > 1:
         fns = [programs(p.P)["joint_vmapped"] for p in ready]
@@ -104,10 +111,20 @@ def prepare(P: Problem, shapes: list[tuple[int, ...]], trials: int, seed: int) -
                          f"{[tuple(o.shape) for o in out_leaves]}; use check_jacobian for a vector-valued f")
     in_size = sum(math.prod(shapes[i]) for i in P.diff_leaves)
     out_size = sum(math.prod(o.shape) for o in out_leaves)
+    if out_size == 0:
+        raise ValueError(f"f ({label_of(P.f)}) returns {[tuple(o.shape) for o in out_leaves]}, with no entries: "
+                         "there is nothing to compare, and a check of it would pass without looking; pass "
+                         "examples at which f's output has at least one entry")
     entries = (in_size * in_size) if P.kind == "hessian" else in_size * out_size
     if P.kind in ("jacobian", "hessian"):
         mode = P.opts["mode"]
-        P.dense = mode == "dense" or (mode == "auto" and entries <= P.opts["max_dense"])
+        fits = 3 * 8 * entries <= P.opts["memory"]
+        if mode == "dense" and not fits:
+            raise ValueError(f"mode='dense': one trial's {P.kind} has {entries:,} entries, "
+                             f"{3 * 8 * entries / 2**30:.2g} GiB with JAX's two witnesses and the candidate's, "
+                             f"above the memory budget of {P.opts['memory'] / 2**30:.2g} GiB; use mode='probe' "
+                             "(random products, no dense Jacobian) or raise memory=")
+        P.dense = mode == "dense" or (mode == "auto" and entries <= P.opts["max_dense"] and fits)
     else:
         P.dense = True
     report = base_report(P, shapes, T, seed)
@@ -124,12 +141,13 @@ def prepare(P: Problem, shapes: list[tuple[int, ...]], trials: int, seed: int) -
     except Exception:
         traceable = False
     if not traceable:
+        cargs = numpy_args(P, leaves, extra, 0)
         try:
-            _, out0 = numpy_call(P, leaves, extra, 0)
-            cand_struct = to_numpy_tree(out0)
+            cand_struct = to_numpy_tree(P.cand(*cargs))
         except Exception as exc:
             report.inputs = trial_inputs(P, leaves, 0)
-            return fail(report, f"the candidate raised {first_line(exc)}", trial=0, stopped=True)
+            return fail(report, f"the candidate raised {first_line(exc)}{call_hint(P, exc, cargs)}", trial=0,
+                        stopped=True)
     # expected dense structure
     dense_expect = expected_dense_struct(P, ref_args0, out_struct)
     claimed_leaves_s = jax.tree_util.tree_leaves(normalize_tree(cand_struct))
@@ -156,7 +174,7 @@ def prepare(P: Problem, shapes: list[tuple[int, ...]], trials: int, seed: int) -
                      trial=0)
 
     return Prepared(P, shapes, report, leaves, edge, extra, blocks, out_shapes, traceable,
-                    max(entries, out_size, in_size) * 3)
+                    max(entries, out_size, in_size) * 3, [tuple(e.shape) for e in exp_leaves_s])
 
 
 def execute(prep: Prepared, joint_out: Any = None) -> CheckReport:
@@ -167,37 +185,58 @@ def execute(prep: Prepared, joint_out: Any = None) -> CheckReport:
     progs = programs(P)
     claimed: list[np.ndarray]
     notes: list[str] = []
+    memory = P.opts["memory"]
+    post = None
+    if not P.dense:  # probe mode: contract the candidate's dense blocks chunk by chunk, never all trials
+        def post(out: Any, ex: dict[str, Any]) -> Any:
+            r, c, fin = out
+            dense = [np.asarray(a) for a in jax.tree_util.tree_leaves(normalize_tree(c))]
+            return r, contract(P, dense, ex, blocks, out_shapes, shapes), fin
+    skipped: dict[int, str] = {}
     if traceable:
         try:
             refs, cl, primal_ok = (joint_out if joint_out is not None
-                                   else run_batched(progs["joint"], leaves, extra, T, per_trial))
+                                   else run_batched(progs["joint"], leaves, extra, T, per_trial, memory, post))
+            if joint_out is not None and post is not None:
+                refs, cl, primal_ok = post(joint_out, extra)
             claimed = [np.asarray(a) for a in jax.tree_util.tree_leaves(normalize_tree(cl))]
         except Exception as exc:
             traceable = False
             notes.append(f"the candidate traced but failed under jit(vmap) ({first_line(exc)}); it ran "
                          "trial by trial instead")
     if not traceable:
-        refs, primal_ok = run_batched(progs["ref"], leaves, extra, T, per_trial)
+        refs, primal_ok = run_batched(progs["ref"], leaves, extra, T, per_trial, memory)
         claimed_per: list[list[np.ndarray]] = []
         for t in range(T):
+            cargs = numpy_args(P, leaves, extra, t)
+            before = [np.array(a) for a in jax.tree_util.tree_leaves(cargs)]  # snapshot BEFORE the call
             try:
-                cargs, out = numpy_call(P, leaves, extra, t)
-                snapshot = [np.array(a) for a in jax.tree_util.tree_leaves(cargs)]
-                if P.opts["hygiene"] and t == 0:
-                    again = to_numpy_tree(P.cand(*cargs))
-                out = to_numpy_tree(out)
+                out = to_numpy_tree(P.cand(*cargs))
+            except NUMERICAL_ERRORS as exc:
+                if not edge[t]:
+                    report.inputs = trial_inputs(P, leaves, t)
+                    return fail(report, f"the candidate raised {first_line(exc)} on an ordinary trial (not one "
+                                         "the checker built at a kink)", trial=t, stopped=True)
+                skipped[t] = first_line(exc)
+                claimed_per.append([np.full(s_, np.nan) for s_ in prep.dense_shapes])
+                continue
             except Exception as exc:
                 report.inputs = trial_inputs(P, leaves, t)
-                return fail(report, f"the candidate raised {first_line(exc)}", trial=t, stopped=True)
+                hint = call_hint(P, exc, cargs) if t == 0 else ""
+                return fail(report, f"the candidate raised {first_line(exc)}{hint}", trial=t, stopped=True)
             if P.opts["hygiene"]:
                 after = jax.tree_util.tree_leaves(cargs)
-                for before_a, after_a, lf in zip(snapshot, after, P.leaves + [None] * len(after), strict=False):
+                for before_a, after_a, lf in zip(before, after, P.leaves + [None] * len(after), strict=False):
                     if not np.array_equal(before_a, np.asarray(after_a), equal_nan=True):
-                        where = lf.path if lf is not None else "its cotangent/tangent argument"
+                        where = lf.path if lf is not None else f"its {'cotangent' if P.kind == 'vjp' else 'tangent'}"
                         report.inputs = trial_inputs(P, leaves, t)
                         return fail(report, f"the candidate mutates its input {where} (it must not modify "
-                                             "its arguments in place; copy them first)", trial=t, stopped=True)
+                                             "its arguments in place, e.g. dx = dout; dx[x <= 0] = 0 writes "
+                                             "into dout: copy first, dx = dout.copy())", trial=t, stopped=True)
                 if t == 0:
+                    fresh = jax.tree_util.tree_unflatten(jax.tree_util.tree_structure(cargs),
+                                                         [np.array(a) for a in before])
+                    again = to_numpy_tree(P.cand(*fresh))
                     a_l, b_l = jax.tree_util.tree_leaves(out), jax.tree_util.tree_leaves(again)
                     diffs = [float(np.max(np.abs(np.asarray(a, np.float64) - np.asarray(b, np.float64)),
                                           initial=0.0)) for a, b in zip(a_l, b_l, strict=True)
@@ -206,7 +245,16 @@ def execute(prep: Prepared, joint_out: Any = None) -> CheckReport:
                         report.inputs = trial_inputs(P, leaves, 0)
                         return fail(report, f"nondeterministic candidate: two calls on the same inputs "
                                              f"differ by up to {max(diffs):.3g}", trial=0, stopped=True)
-            claimed_per.append([np.asarray(a) for a in jax.tree_util.tree_leaves(out)])
+            parts = [np.asarray(a) for a in jax.tree_util.tree_leaves(out)]
+            if not P.dense:  # one trial's products, not its dense Jacobian, are kept
+                ex_t = {k: [a[t:t + 1] for a in v] for k, v in extra.items()}
+                parts = [p_[0] for p_ in contract(P, [p_[None] for p_ in parts], ex_t, blocks, out_shapes, shapes)]
+            claimed_per.append(parts)
+        if skipped and not P.dense:  # the NaN placeholders are dense-shaped: contract them too
+            for t in skipped:
+                ex_t = {k: [a[t:t + 1] for a in v] for k, v in extra.items()}
+                claimed_per[t] = [p_[0] for p_ in contract(P, [p_[None] for p_ in claimed_per[t]], ex_t, blocks,
+                                                              out_shapes, shapes)]
         claimed = [np.stack(parts) for parts in zip(*claimed_per, strict=True)]
         notes.append("the candidate is not JAX-traceable: it ran in a loop, one trial at a time")
 
@@ -214,12 +262,11 @@ def execute(prep: Prepared, joint_out: Any = None) -> CheckReport:
         witnesses = [[np.asarray(a) for a in jax.tree_util.tree_leaves(normalize_tree(r))] for r in refs]
     else:  # probe mode: one list of products, J·v per output leaf then uᵀJ per input leaf
         witnesses = [[np.asarray(a) for a in jax.tree_util.tree_leaves(normalize_tree(refs))]]
-    if not P.dense:
-        claimed = contract(P, claimed, extra, blocks, out_shapes, shapes)
     ref = witnesses[0]
     report.notes.extend(notes)
+    more = {"skipped": skipped} if skipped else {}
     return judge(P, report, blocks, leaves, extra, edge, claimed, ref, witnesses, shapes, traceable,
-                    np.asarray(primal_ok, dtype=bool))
+                    np.asarray(primal_ok, dtype=bool), **more)
 
 
 def shape_failure(P: Problem, report: CheckReport, leaves: list[np.ndarray], extra: dict[str, Any],
@@ -232,7 +279,7 @@ def shape_failure(P: Problem, report: CheckReport, leaves: list[np.ndarray], ext
     if c_def != e_def:
         why = "one derivative per argnum" if isinstance(P.argnums_given, tuple) else "numerator layout"
         return fail(report, f"wrong structure: the candidate returns {describe_struct(cs)}, JAX "
-                             f"{describe_struct(es)} ({why})", trial=0)
+                             f"{describe_struct(es)} ({why}){argnums_hint(P, cand_struct)}", trial=0)
     # values of trial 0: candidate (concrete) and JAX's dense reference
     lv0 = [jnp.asarray(a[0]) for a in leaves]
     ex0 = {k: [jnp.asarray(a[0]) for a in v] for k, v in extra.items()}

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import inspect
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 import jax
@@ -18,6 +18,7 @@ import numpy as np
 
 from ..samplers import DOMAINS, Domain
 from ..tolerances import TOLERANCES, Tolerance
+from .custom_rules import custom_rules_in, inline_custom_rules
 
 __all__ = [
     "DEFAULTS", "KINDS", "TRACE_ERRORS", "Block", "Leaf", "Problem", "arg_names", "call_label", "dtype_name",
@@ -44,6 +45,10 @@ DEFAULTS: dict[str, Any] = {
     "name": None,
     "avoid": None,
     "avoid_margin": 0.05,
+    "vary_shapes": False,
+    "custom_rules": "inline",
+    "candidate_precision": "float64",
+    "memory": 1 << 30,
 }
 
 
@@ -94,6 +99,16 @@ class Problem:
     #: the candidate must return exactly the inputs' dtype (``chainrule verify``: a closed form that
     #: promotes float32 to float64 fails); ``check_*`` only rejects a *lower* precision
     exact_dtype: bool = False
+    #: the custom rules (defined outside JAX) found in ``f``: inlined in the reference unless
+    #: ``custom_rules="keep"``
+    custom_rules: list[str] = field(default_factory=list)
+    #: the public function the check was called as (``check_custom_vjp``), for the reproduce line
+    entry: str = ""
+    #: how the candidate's precision was chosen (low-precision examples), for the report
+    precision_note: str = ""
+    low_precision: bool = False
+    #: ``f`` as the user gave it (``f`` itself may be its custom-rules-inlined twin)
+    given_f: Any = None
 
     @property
     def diff_leaves(self) -> list[int]:
@@ -200,6 +215,11 @@ def setup(kind: str, f: Any, cand: Any, args: tuple[Any, ...], argnums: Any,
         raise ValueError(f"trials: expected an int ≥ 1, got {trials!r} (zero trials would be a silent pass)")
     if not isinstance(opts["seed"], int | np.integer) or isinstance(opts["seed"], bool):
         raise TypeError(f"seed: expected an int, got {opts['seed']!r}")
+    if opts["seed"] < 0:
+        raise ValueError(f"seed: expected an int ≥ 0, got {opts['seed']!r}")
+    memory = opts["memory"]
+    if isinstance(memory, bool) or not isinstance(memory, int | np.integer) or memory < 1 << 20:
+        raise ValueError(f"memory: expected a budget in bytes of at least 1 MiB (1 << 20), got {memory!r}")
     if opts["avoid"] is not None and not callable(opts["avoid"]):
         raise TypeError(f"avoid: expected a callable (*args) -> distances to the nearest kink, or None, got "
                         f"{type(opts['avoid']).__name__}")
@@ -208,7 +228,8 @@ def setup(kind: str, f: Any, cand: Any, args: tuple[Any, ...], argnums: Any,
         raise ValueError(f"avoid_margin: expected a number ≥ 0, got {margin!r}")
     for key, allowed in (("mode", ("auto", "dense", "probe")), ("kinks", ("between", "jax")),
                          ("precision", ("float64", "float32", "as-is")),
-                         ("witness", (None, "fd", "complex-step"))):
+                         ("witness", (None, "fd", "complex-step")), ("custom_rules", ("inline", "keep")),
+                         ("candidate_precision", ("float64", "as-given")), ("vary_shapes", (False, True))):
         if opts[key] not in allowed:
             raise ValueError(f"{key}: expected one of {allowed}, got {opts[key]!r}")
     if opts["witness"] is not None and kind not in ("gradient", "jacobian"):
@@ -252,6 +273,11 @@ def setup(kind: str, f: Any, cand: Any, args: tuple[Any, ...], argnums: Any,
                             diff=diff, drawn=is_float(arr.dtype), domain=DOMAINS["real"]))
     if not any(lf.diff for lf in leaves):
         raise ValueError(f"argnums={argnums!r}: the differentiated argument(s) hold no arrays")
+    empty = [lf for lf in leaves if lf.diff and 0 in lf.shape]
+    if empty:
+        raise ValueError(f"{empty[0].path} has shape {empty[0].shape}, with no entries: there is nothing to "
+                         "compare, and a check of it would pass without looking; pass an example with at "
+                         "least one entry per axis")
 
     domains = opts["domains"] or {}
     if not isinstance(domains, Mapping):
@@ -300,6 +326,14 @@ def setup(kind: str, f: Any, cand: Any, args: tuple[Any, ...], argnums: Any,
         "jvp": f"jax.jvp({fname})",
         "hessian": f"jax.hessian({fname})",
     }[kind]
-    return Problem(kind=kind, f=f, cand=cand, argnums=nums, argnums_given=an, names=names,
+    rules: list[str] = []
+    try:  # traced in 64-bit mode, as every reference is (a float64 constant in f stays float64)
+        with jax.enable_x64(True):
+            rules = custom_rules_in(f, jax.tree_util.tree_unflatten(treedef, [lf.example for lf in leaves]))
+    except Exception:  # f does not trace at the example: the engine says so with the shapes
+        rules = []
+    ref_f = inline_custom_rules(f) if rules and opts["custom_rules"] == "inline" else f
+    return Problem(kind=kind, f=ref_f, cand=cand, argnums=nums, argnums_given=an, names=names,
                     treedef=treedef, leaves=leaves, opts=opts, tol=tol, tol_key=key, ref_dtype=ref_dtype,
-                    cand_label=opts["name"] or label_of(cand), ref_label=ref_label, wrt=wrt)
+                    cand_label=opts["name"] or label_of(cand), ref_label=ref_label, wrt=wrt, custom_rules=rules,
+                    given_f=f)

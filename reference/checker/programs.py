@@ -18,13 +18,16 @@ from ..._structured import is_structured, todense
 from .problem import Problem, is_float
 
 __all__ = [
-    "CHUNK_ENTRIES", "FAST_COMPILE", "PROGRAMS", "as_args", "cached", "candidate_args", "candidate_output",
-    "densify", "diff_tree", "first_line", "normalize_tree", "numpy_call", "programs", "reference_outputs",
-    "run_batched", "to_numpy_tree", "trial_inputs", "upcast", "wrt_function"
+    "CHUNK_BYTES", "CHUNK_ENTRIES", "FAST_COMPILE", "PROGRAMS", "as_args", "cached", "candidate_args",
+    "candidate_output", "densify", "diff_tree", "first_line", "normalize_tree", "numpy_args", "numpy_call",
+    "programs", "reference_outputs", "run_batched", "to_numpy_tree", "trial_inputs", "upcast", "wrt_function"
 ]
 
 
-CHUNK_ENTRIES = 1 << 22  # at most this many Jacobian entries per trial chunk in memory
+#: the default memory budget of a check in bytes (the ``memory`` option): trials run in chunks whose
+#: arrays (JAX's derivatives and the candidate's, float64) fit it
+CHUNK_BYTES = 1 << 30
+CHUNK_ENTRIES = CHUNK_BYTES // 8 // 3  # entries per chunk at the default budget (three arrays per entry)
 
 
 def upcast(P: Problem, leaves: Sequence[Any]) -> list[Any]:
@@ -176,16 +179,25 @@ def cached(P: Problem, name: Any, build: Callable[[], Callable[..., Any]]) -> Ca
 
 
 def run_batched(fn: Callable[..., Any], leaves: list[np.ndarray], extra: dict[str, Any],
-                 trials: int, per_trial: int) -> Any:
-    """Run ``fn`` over all trials, in equal chunks when a trial's arrays are large."""
-    chunk = max(1, min(trials, CHUNK_ENTRIES // max(1, per_trial)))
+                 trials: int, per_trial: int, memory: int = CHUNK_BYTES,
+                 post: Callable[[Any, dict[str, Any]], Any] | None = None) -> Any:
+    """Run ``fn`` over all trials, in equal chunks when a trial's arrays are large.
+
+    ``per_trial`` is the number of float64 entries one trial's arrays hold; a chunk holds at most
+    ``memory`` bytes of them. ``post(outputs, extra_of_the_chunk)`` shrinks each chunk's outputs before
+    they are kept (probe mode contracts the candidate's dense Jacobian with the probes there), so
+    the memory in use stays one chunk's, whatever the number of trials.
+    """
+    chunk = max(1, min(trials, memory // (8 * max(1, per_trial))))
     if chunk >= trials:
-        return jax.tree_util.tree_map(np.asarray, fn(leaves, extra))
+        out = jax.tree_util.tree_map(np.asarray, fn(leaves, extra))
+        return out if post is None else post(out, extra)
     parts = []
     for start in range(0, trials, chunk):
         idx = np.arange(start, start + chunk).clip(max=trials - 1)
         sub = jax.tree_util.tree_map(lambda a, idx=idx: a[idx], (leaves, extra))
-        parts.append(jax.tree_util.tree_map(np.asarray, fn(*sub)))
+        out = jax.tree_util.tree_map(np.asarray, fn(*sub))
+        parts.append(out if post is None else post(out, sub[1]))
     joined = jax.tree_util.tree_map(lambda *xs: np.concatenate(xs)[:trials], *parts)
     return joined
 
@@ -199,10 +211,15 @@ def trial_inputs(P: Problem, leaves: list[np.ndarray], t: int) -> tuple[Any, ...
     return as_args(P, [np.array(a[t]) for a in leaves])
 
 
-def numpy_call(P: Problem, leaves: list[np.ndarray], extra: dict[str, Any], t: int) -> Any:
+def numpy_args(P: Problem, leaves: list[np.ndarray], extra: dict[str, Any], t: int) -> tuple[Any, ...]:
+    """The candidate's arguments for trial ``t`` as fresh NumPy arrays (it may write to them)."""
     lv = [np.array(a[t]) for a in leaves]
-    ex = {k: [np.asarray(a[t]) for a in v] for k, v in extra.items()}
-    cargs = candidate_args(P, lv, ex, np)
+    ex = {k: [np.array(a[t]) for a in v] for k, v in extra.items()}
+    return candidate_args(P, lv, ex, np)
+
+
+def numpy_call(P: Problem, leaves: list[np.ndarray], extra: dict[str, Any], t: int) -> Any:
+    cargs = numpy_args(P, leaves, extra, t)
     return cargs, P.cand(*cargs)
 
 

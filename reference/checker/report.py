@@ -140,6 +140,8 @@ class CheckReport:
     reproduce: str = ""
     stopped: bool = False
     seconds: float = 0.0
+    #: set when the candidate runs only in low precision: the tolerance is that dtype's (first line)
+    precision: str = ""
 
     # -- derived views -------------------------------------------------------------------------------
 
@@ -218,6 +220,7 @@ class CheckReport:
             ],
             "reproduce": self.reproduce,
             "seconds": self.seconds,
+            "precision": self.precision or None,
         }
 
     # -- text ----------------------------------------------------------------------------------------
@@ -237,7 +240,7 @@ class CheckReport:
     def _block_row(self, b: BlockResult, width: int) -> str:
         state = "ok  " if b.ok else "FAIL"
         if not b.compared:
-            return f"    {b.name:<{width}}  {state}  shape {b.shape}  not compared (the check stopped first)"
+            return f"    {b.name:<{width}}  --    shape {b.shape}  not compared (the check stopped first)"
         if b.shapes_differ:
             shape = f"shape {b.shape} (JAX), candidate {tuple(b.claimed_shape or ())}"
             errors = "errors n/a (shapes differ)"
@@ -256,6 +259,7 @@ class CheckReport:
             f"check_{self.kind}: {self.candidate} (candidate) vs {self.reference} (JAX)"
             f"{f' wrt {self.wrt}' if self.wrt else ''} | {'/'.join(dtypes)} | {self._where()} | "
             f"seed {self.seed}"
+            + (f" | {self.precision}" if self.precision else "")
         )
         lines = []
         if self.ok:

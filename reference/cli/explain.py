@@ -15,6 +15,8 @@ import argparse
 import os
 import sys
 
+from .arguments import seed_type
+
 __all__ = ["add_parser"]
 
 
@@ -32,7 +34,7 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--markdown", action="store_true", help="print the table as Markdown")
     p.add_argument("--around", type=int, default=16,
                    help="random points around the example's point to check too (default 16)")
-    p.add_argument("--seed", type=int, default=0, help="seed of the random points (default 0)")
+    p.add_argument("--seed", type=seed_type, default=0, help="seed of the random points (default 0)")
     p.set_defaults(func=_cmd_explain)
 
 

@@ -8,6 +8,8 @@ import json
 import sys
 import time
 
+from .arguments import seed_type, trials_type
+
 __all__ = ["add_parser"]
 
 
@@ -17,8 +19,9 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
     p.add_argument("-k", dest="pattern", metavar="PATTERN",
                    help=("only matching rules: comma-separated RULES IDs (exact), topics (exact), "
                          "REF-8.x items, or name substrings/globs"))
-    p.add_argument("--trials", type=int, default=100, help="random trials per shape configuration (default 100)")
-    p.add_argument("--seed", type=int, default=0, help="seed of the random draws (default 0)")
+    p.add_argument("--trials", type=trials_type, default=100,
+                   help="random trials per shape configuration (default 100)")
+    p.add_argument("--seed", type=seed_type, default=0, help="seed of the random draws (default 0)")
     p.add_argument("--dtype", choices=("float64", "float32"), default="float64",
                    help="precision of the inputs and the comparison (default float64)")
     p.set_defaults(func=_run)
