@@ -1,12 +1,22 @@
 """The diagnosis of one failing block: zero where JAX is not, a kink, a global pattern (transposed,
-constant factor, dropped term …), only near a kink, only for symmetric matrices; and the dense rebuild
-of a probe-mode failure.
+constant factor, dropped term …), only near a kink, only for symmetric matrices; the dense rebuild of a
+probe-mode failure; and, for a VJP or JVP, the Jacobian rebuilt from the candidate's own products.
+
+A VJP (``ctᵀ·J``) or JVP (``J·t``) compared on one random vector per trial shows a dropped term only as
+"no simple pattern". :func:`product_rediagnose` calls the candidate at the worst trial's inputs with
+every basis vector (``e_k``: each row of ``J`` for a VJP, each column for a JVP; vmapped when the
+candidate traces, a loop when it is NumPy-only), builds its Jacobian block by block (output leaf ×
+differentiated leaf) and diagnoses each against JAX's (the same products of ``jax.vjp``/``jax.jvp``):
+a rank-one difference, one per slice (batch-norm's variance path, softmax's row sum), a path that
+ignores one output's cotangent (an LSTM cell's ``dc_next``). Too large a Jacobian (more than
+``max_dense`` entries) is probed instead: ``probes`` random products per leaf name the wrong block and
+the pattern of its errors. A candidate that is not linear in the vector is said to be so.
 """
 
 from __future__ import annotations
 
 import math
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from typing import Any
 
 import jax
@@ -14,14 +24,16 @@ import jax.numpy as jnp
 import numpy as np
 
 from ..autodiff import x64
+from ..numbers import readable
 from . import diagnosis as dx
-from .blocks import make_blocks
+from .blocks import make_blocks, out_names
 from .compare import errors
 from .kinks import classify, near_kink
 from .outcome import dims, worst_entries
 from .problem import Block, Problem
 from .programs import (
     as_args,
+    candidate_args,
     candidate_output,
     normalize_tree,
     numpy_call,
@@ -33,7 +45,7 @@ from .programs import (
 )
 from .report import CheckReport
 
-__all__ = ["dense_rediagnose", "diagnose_block", "symmetric_probe"]
+__all__ = ["MAX_BASIS_CALLS", "dense_rediagnose", "diagnose_block", "product_rediagnose", "symmetric_probe"]
 
 
 def diagnose_block(P: Problem, bi: int, b: Block, t: int, claimed: list[np.ndarray], ref: list[np.ndarray],
@@ -77,8 +89,8 @@ def diagnose_block(P: Problem, bi: int, b: Block, t: int, claimed: list[np.ndarr
                 return (f"wrong at a kink: at entry {idx} the candidate gives {c_:.6g}, outside JAX's "
                         f"one-sided derivatives [{min(L_, R_):.6g}, {max(L_, R_):.6g}]")
             if others_ok:
-                return (f"wrong kink convention: at entry {idx} (a kink) the candidate takes the "
-                        f"{classify(c_, L_, R_, tk)} ({c_:.6g}), JAX the {classify(r_, L_, R_, tk)} ({r_:.6g})"
+                return (f"wrong kink convention: at entry {idx} (a kink) the candidate takes "
+                        f"{classify(c_, L_, R_, tk)} ({c_:.6g}), JAX {classify(r_, L_, R_, tk)} ({r_:.6g})"
                         " (kinks='jax')")
     # clean global patterns first
     d = dx.diagnose_values(c, r, out_shape=b.out_shape, in_shape=b.in_shape, dims=dims(P, shapes),
@@ -87,7 +99,7 @@ def diagnose_block(P: Problem, bi: int, b: Block, t: int, claimed: list[np.ndarr
         if d.startswith(("off by", "sign flipped")) and len(fails) > 1:
             ks = [dx.constant_factor(claimed[bi][u], ref[bi][u], prt) for u in fails[:10]]
             if all(k is not None for k in ks) and max(ks) - min(ks) > prt * max(abs(k) for k in ks):
-                shown = ", ".join(f"{k:.3g}" for k in ks[:4])
+                shown = ", ".join(readable(k, 1e-6, digits=3) for k in ks[:4])
                 return (f"proportional to JAX in each trial, but the factor varies with the inputs ({shown}, …): "
                         "a missing input-dependent scalar factor")
         return d
@@ -110,6 +122,18 @@ def diagnose_block(P: Problem, bi: int, b: Block, t: int, claimed: list[np.ndarr
     sym = symmetric_probe(P, bi, t, leaves, extra, traceable)
     if sym is not None:
         return sym
+    # a VJP or JVP: the candidate's Jacobian, rebuilt from its products, says more than one product
+    # (unless a few entries of the product are wrong: a few columns or rows, said more plainly as they are)
+    if P.kind in ("vjp", "jvp") and not d.startswith("one wrong entry") and " wrong entries of " not in d:
+        regular = [u for u in fails if not edge[u]]
+        tr = t if not edge[t] or not regular else int(regular[0])
+        try:
+            rebuilt = product_rediagnose(P, bi, b, tr, claimed[bi][tr], leaves, extra, traceable,
+                                         dims(P, shapes))
+        except Exception:
+            rebuilt = None
+        if rebuilt is not None:
+            return rebuilt
     return d
 
 
@@ -188,3 +212,248 @@ def dense_rediagnose(P: Problem, report: CheckReport, leaves: list[np.ndarray], 
     report.wrt_shape, report.out_shape = tuple(b.in_shape), tuple(b.out_shape)
     report.entries = worst_entries(b.name, c, r, P.tol)
     report.notes.append(f"probe mode detected the failure; trial {t + 1} was rebuilt densely for the diagnosis")
+
+
+#: A NumPy-only candidate is called once per basis vector: beyond this many calls it is probed instead.
+MAX_BASIS_CALLS = 4096
+
+
+@dataclass
+class _Products:
+    """The candidate's and JAX's products with the rows of ``dirs`` at one trial (VJP: cotangents, one
+    array per output leaf; JVP: tangents, one per differentiated leaf), each ``(rows, *result shape)``."""
+
+    P: Problem
+    t: int
+    dirs: list[np.ndarray]
+    cand: list[np.ndarray]
+    ref: list[np.ndarray]
+    jblocks: list[Block]  # the Jacobian blocks, output leaf major (as check_jacobian names them)
+    out_names: list[str]  # f, f[1], f['h']
+    out_shapes: list[tuple[int, ...]]
+    in_shapes: list[tuple[int, ...]]
+    dense: bool  # dirs are the basis vectors (and a zero row last), not random probes
+
+
+#: The last rebuild, ``[key, products]``: it serves every failing block of one check. The key holds the
+#: problem itself and only the id and shapes of the trials' arrays (large: they are not kept alive).
+_LAST: list[Any] = []
+
+
+def _key(leaves: list[np.ndarray], t: int) -> tuple[Any, ...]:
+    return (id(leaves), tuple(a.shape for a in leaves), int(t))
+
+
+def _run_rows(prog: Any, leaves: list[np.ndarray], t: int, key: str, dirs: list[np.ndarray]) -> Any:
+    """Run the check's own compiled program ``prog`` (``ref`` or ``joint``) on trial ``t``'s inputs with the
+    rows of ``dirs`` as its cotangents or tangents, as many rows per call as there are trials: the
+    shapes it was compiled for, so nothing is compiled again."""
+    T = leaves[0].shape[0]
+    rows = dirs[0].shape[0]
+    lv = [np.repeat(np.asarray(a[t:t + 1]), T, axis=0) for a in leaves]
+    parts = []
+    for start in range(0, rows, T):
+        idx = np.arange(start, start + T).clip(max=rows - 1)
+        parts.append(jax.tree_util.tree_map(np.asarray, prog(lv, {key: [d[idx] for d in dirs]})))
+    return jax.tree_util.tree_map(lambda *xs: np.concatenate(xs)[:rows], *parts)
+
+
+def _numpy_rows(P: Problem, lv: list[np.ndarray], key: str, dirs: list[np.ndarray]) -> list[np.ndarray]:
+    """A NumPy-only candidate called once per row of ``dirs`` (fresh copies of the inputs each time)."""
+    base = candidate_args(P, lv, {key: [d[0] for d in dirs]}, np)  # the vector's structure and dtypes, once
+    vec_def = jax.tree_util.tree_structure(base[-1])
+    dtypes = [np.asarray(a).dtype for a in jax.tree_util.tree_leaves(base[-1])]
+    per_row = []
+    for r in range(dirs[0].shape[0]):
+        vec = jax.tree_util.tree_unflatten(vec_def, [d[r].astype(dt) for d, dt in zip(dirs, dtypes, strict=True)])
+        out = P.cand(*as_args(P, [np.array(a) for a in lv]), vec)
+        per_row.append([np.asarray(a, np.float64) for a in jax.tree_util.tree_leaves(to_numpy_tree(out))])
+    return [np.stack(parts) for parts in zip(*per_row, strict=True)]
+
+
+def _products(P: Problem, leaves: list[np.ndarray], t: int, traceable: bool) -> _Products:
+    """Call the candidate and JAX at trial ``t`` with the basis vectors (or, for a Jacobian over
+    ``max_dense`` entries, ``probes`` random vectors per leaf)."""
+    if _LAST and _LAST[1].P is P and _LAST[0] == _key(leaves, t):
+        return _LAST[1]
+    vjp = P.kind == "vjp"
+    key = "ct" if vjp else "t"
+    lv = [np.asarray(a[t]) for a in leaves]
+    with x64(True):
+        out_struct = jax.eval_shape(P.f, *as_args(P, upcast(P, [jnp.asarray(a) for a in lv])))
+        out_shapes = [tuple(o.shape) for o in jax.tree_util.tree_leaves(out_struct)]
+        in_shapes = [tuple(lv[i].shape) for i in P.diff_leaves]
+        jblocks = make_blocks(replace(P, kind="jacobian", dense=True), out_struct, [a.shape for a in lv])
+        shapes = out_shapes if vjp else in_shapes
+        sizes = [math.prod(s) for s in shapes]
+        total = sum(sizes)
+        calls = total + 1
+        dense = (sum(math.prod(s) for s in out_shapes) * sum(math.prod(s) for s in in_shapes)
+                 <= P.opts["max_dense"]) and (traceable or calls <= MAX_BASIS_CALLS)
+        if dense:
+            eye = np.eye(calls, total)
+            offs = np.cumsum([0, *sizes])
+            dirs = [eye[:, a:b].reshape(calls, *s) for a, b, s in zip(offs[:-1], offs[1:], shapes, strict=True)]
+        else:  # probes random vectors per leaf, the other leaves zero
+            k = P.opts["probes"]
+            rng = np.random.default_rng([int(P.opts["seed"]), int(t), 0xB1A3])
+            dirs = [np.zeros((k * len(shapes), *s)) for s in shapes]
+            for g, s in enumerate(shapes):
+                dirs[g][g * k:(g + 1) * k] = rng.standard_normal((k, *s))
+        progs = programs(P)
+        cand = ref = None
+        if traceable:
+            try:
+                ref, cand, _ = _run_rows(progs["joint"], leaves, t, key, dirs)
+                ref = ref[0]
+                cand = [np.asarray(a, np.float64) for a in jax.tree_util.tree_leaves(normalize_tree(cand))]
+            except Exception:
+                cand = None
+        if cand is None:  # a NumPy-only candidate: JAX's rows batched, the candidate's one by one
+            ref = _run_rows(progs["ref"], leaves, t, key, dirs)[0][0]
+            cand = _numpy_rows(P, lv, key, dirs)
+    ref_l = [np.asarray(a, np.float64) for a in jax.tree_util.tree_leaves(normalize_tree(ref))]
+    res = _Products(P, t, dirs, cand, ref_l, jblocks, [n for n, _ in out_names(out_struct)], out_shapes, in_shapes,
+                    dense)
+    _LAST[:] = [_key(leaves, t), res]
+    return res
+
+
+def _pair(pr: _Products, jb: Block) -> tuple[np.ndarray, np.ndarray]:
+    """Candidate and JAX for Jacobian block ``jb``: the dense block (``out.shape + in.shape``) from the
+    basis products, or the probes' products ``(probes, result size)`` of its leaf pair."""
+    P = pr.P
+    o, i = jb.out_leaf, P.diff_leaves.index(jb.in_leaf)
+    vjp = P.kind == "vjp"
+    g, res = (o, i) if vjp else (i, o)  # the direction leaf, the result leaf
+    sizes = [math.prod(s) for s in (pr.out_shapes if vjp else pr.in_shapes)]
+    start = sum(sizes[:g])
+    rows = slice(start, start + sizes[g]) if pr.dense else slice(g * P.opts["probes"], (g + 1) * P.opts["probes"])
+    c, r = pr.cand[res][rows], pr.ref[res][rows]
+    n_rows = c.shape[0]
+    c, r = c.reshape(n_rows, -1), r.reshape(n_rows, -1)
+    if not pr.dense:
+        return c, r
+    shape = tuple(jb.out_shape) + tuple(jb.in_shape)
+    return (c.reshape(shape), r.reshape(shape)) if vjp else (c.T.reshape(shape), r.T.reshape(shape))
+
+
+def _pattern_rtol(P: Problem) -> float:
+    """How exactly a pattern must hold: ``max(1e-6, 100 ε, 10 rtol)`` for the candidate's dtype."""
+    return max(1e-6, 100 * float(jnp.finfo(P.leaves[P.diff_leaves[0]].dtype).eps), 10 * P.tol.rtol)
+
+
+def _linearity(pr: _Products, P: Problem, b: Block, claimed_t: np.ndarray, leaves: list[np.ndarray],
+               extra: dict[str, Any]) -> str | None:
+    """A VJP must be linear in ``ct`` (a JVP in ``t``): zero for a zero vector, and the rebuilt Jacobian
+    applied to the trial's vector gives back the candidate's own product."""
+    vjp = P.kind == "vjp"
+    vec, what = ("cotangent", "ct") if vjp else ("tangent", "t")
+    res = P.diff_leaves.index(b.in_leaf) if vjp else b.out_leaf
+    scale = max(float(np.max(np.abs(r), initial=0.0)) for r in pr.ref)
+    zero = pr.cand[res][-1]
+    if float(np.max(np.abs(zero), initial=0.0)) > 10 * P.tol.atol + P.tol.rtol * scale:
+        return (f"not linear in the {vec}: with {what} = 0 the candidate returns a non-zero {b.name} (max |·| "
+                f"{float(np.max(np.abs(zero))):.3g}): a term not multiplied by the {vec}?")
+    cargs = candidate_args(P, [np.asarray(a[pr.t]) for a in leaves],
+                           {k: [np.asarray(a[pr.t]) for a in v] for k, v in extra.items()}, np)
+    vecs = [np.asarray(a, np.float64).reshape(-1) for a in jax.tree_util.tree_leaves(cargs[-1])]
+    n_dir = sum(v.size for v in vecs)
+    rows = pr.cand[res][:n_dir].reshape(n_dir, -1)
+    u = np.concatenate(vecs)
+    back, bound = u @ rows, float(np.max(np.abs(u) @ np.abs(rows), initial=0.0))
+    gap = np.abs(back - np.asarray(claimed_t, np.float64).reshape(-1))
+    if np.any(gap > 10 * P.tol.atol + _pattern_rtol(P) * bound):
+        return (f"not linear in the {vec}: its products with the basis {vec}s, combined with the trial's {what}, "
+                f"do not add up to its product with {what} (max gap {float(np.max(gap)):.3g}): is {what} "
+                "squared, or inside a nonlinearity?")
+    return None
+
+
+def _zero_block(pr: _Products, jb: Block, blocks: list[Block]) -> tuple[str, bool]:
+    """A Jacobian block that is zero where JAX's is not: a path dropped, or a vector ignored altogether
+    (then the text is the same for every block, ``False``: it needs no block name)."""
+    P = pr.P
+    vjp = P.kind == "vjp"
+    same = [x for x in blocks if (x.out_leaf == jb.out_leaf if vjp else x.in_leaf == jb.in_leaf)]
+    all_zero = all(float(np.max(np.abs(_pair(pr, x)[0]), initial=0.0)) <= P.tol.atol for x in same)
+    out_name = pr.out_names[int(jb.out_leaf)]
+    in_name = P.leaves[jb.in_leaf].path
+    if all_zero and vjp:
+        return (f"zero where JAX is not: the candidate ignores the cotangent of {out_name} (every derivative "
+                f"of {out_name} it implies is zero): a path dropped, like an LSTM cell's dc_next?", False)
+    if all_zero:
+        return (f"zero where JAX is not: the candidate ignores the tangent of {in_name} (every derivative "
+                f"with respect to {in_name} it implies is zero): a path dropped?", False)
+    return f"zero where JAX is not: the path from {in_name} to {out_name} is missing (a dropped term?)", True
+
+
+def _probe_pattern(c: np.ndarray, r: np.ndarray, P: Problem, dims_: tuple[int, ...], prt: float) -> str:
+    """What ``probes`` products of one block say: zero, a constant factor, errors of low rank."""
+    tol = P.tol.atol + P.tol.rtol * float(np.max(np.abs(r), initial=0.0))
+    if float(np.max(np.abs(c), initial=0.0)) <= tol:
+        return "zero where JAX is not (a path dropped?)"
+    k = dx.constant_factor(c, r, prt)
+    if k is not None:
+        return dx.describe_factor(k, dims_)
+    e = r - c
+    n = min(e.shape)
+    s = np.linalg.svd(e, compute_uv=False)
+    rank = int(np.sum(s > max(prt * s[0], tol * math.sqrt(sum(e.shape)))))
+    if rank == 1:
+        return (f"the errors of all {e.shape[0]} products are multiples of one vector: JAX − candidate is "
+                "consistent with a rank-one outer product u vᵀ (a dropped outer-product term?)")
+    if rank < n:
+        return (f"the errors of {e.shape[0]} products span only {rank} dimensions: JAX − candidate has rank "
+                f"{rank} or so (a dropped or extra low-rank term?)")
+    return f"no simple pattern in {e.shape[0]} products (not zero, a constant factor or a low-rank difference)"
+
+
+def product_rediagnose(P: Problem, bi: int, b: Block, t: int, claimed_t: np.ndarray, leaves: list[np.ndarray],
+                       extra: dict[str, Any], traceable: bool, dims_: tuple[int, ...]) -> str | None:
+    """A VJP or JVP block failed at trial ``t``: diagnose the Jacobian the candidate's products imply.
+
+    The candidate is called with every basis vector (or probed, past ``max_dense`` entries), its
+    Jacobian blocks are compared with JAX's and diagnosed like :func:`chainrule.check_jacobian`'s; the
+    text names the wrong block(s) and the trial. ``None`` when that says nothing clearer than the
+    product itself (one output and input, no pattern found).
+    """
+    pr = _products(P, leaves, t, traceable)
+    vjp = P.kind == "vjp"
+    if pr.dense:
+        lin = _linearity(pr, P, b, claimed_t, leaves, extra)
+        if lin is not None:
+            return lin
+    mine = [jb for jb in pr.jblocks if (jb.in_leaf == b.in_leaf if vjp else jb.out_leaf == b.out_leaf)]
+    prt = _pattern_rtol(P)
+    found: list[tuple[Block, str, bool]] = []
+    for jb in mine:
+        c, r = _pair(pr, jb)
+        if bool(errors(c[None], r[None], P.tol)[2][0]):
+            continue
+        if pr.dense:
+            d = dx.diagnose_values(c, r, out_shape=jb.out_shape, in_shape=jb.in_shape, dims=dims_,
+                                   rtol=P.tol.rtol, atol=P.tol.atol, pattern_rtol=prt)
+            named = True
+            if d.startswith("zero where JAX"):
+                d, named = _zero_block(pr, jb, pr.jblocks)
+        else:
+            d, named = _probe_pattern(c, r, P, dims_, prt), True
+        found.append((jb, d, named))
+    if not found or (len(mine) == 1 and found[0][1].startswith("no simple pattern")):
+        return None
+    products = "VJPs" if vjp else "JVPs"
+    vec = "cotangent" if vjp else "tangent"
+    if pr.dense:
+        n_basis = pr.dirs[0].shape[0] - 1
+        how = f"rebuilt from the candidate's {products} of the {n_basis} basis {vec}s at trial {t + 1}"
+    else:
+        m = sum(math.prod(s) for s in pr.out_shapes)
+        n = sum(math.prod(s) for s in pr.in_shapes)
+        how = (f"too large to rebuild ({m} × {n} entries, over max_dense={P.opts['max_dense']}): from "
+               f"{P.opts['probes']} random {vec}s per leaf at trial {t + 1}")
+    if not any(named for _, _, named in found):  # a vector ignored: one text for every block, no name
+        return f"{'; '.join(dict.fromkeys(d for _, d, _ in found))} — in the Jacobian {how}"
+    if len(found) == 1:
+        return f"{found[0][1]} — in {found[0][0].name}, {how}"
+    return "; ".join(f"{jb.name}: {d}" for jb, d, _ in found) + f" — the Jacobian blocks {how}"

@@ -11,12 +11,22 @@ pattern                    test
 non-finite values          ``c`` is NaN or ±inf where ``r`` is finite
 zero where JAX is not      ``c ≈ 0`` everywhere and ``r`` is not (a missing argument's derivative)
 transposed                 ``c`` equals ``r`` with its out and in axes swapped (denominator layout)
-constant factor            ``c ≈ k·r`` for one ``k``: ``−1`` is a sign flip; ``2``, ``1/2``, ``N``, ``1/N``
-                           (``N`` a dimension of the inputs) are named
-one or a few entries       one entry differs, or at most 3 (or 5 %) of them
-dropped term               ``r − c`` is non-zero on the diagonal only, or is a rank-one outer product
+constant factor            ``c ≈ k·r`` for one ``k``, written as people write it (``2``, ``1/2``, ``√2``,
+                           ``1/√3``: :func:`chainrule.reference.numbers.readable`); ``−1`` is a sign
+                           flip; ``N``, ``1/N``, ``√N``, ``1/√N`` (``N`` a dimension of the inputs) named
+one entry                  exactly one entry differs
+diagonal                   ``r − c`` is non-zero on the diagonal only (an element-wise term)
+one row or column          the wrong entries lie in one row (output entry) or column (input entry)
+a few entries              at most 3 (or 5 %) of the entries differ, and the others agree
+dropped term               ``r − c`` is a rank-one outer product ``u vᵀ``; or rank one within each
+                           slice along an axis (block-diagonal over an axis the output and input
+                           share: softmax per row, a normalization per feature; or per output or
+                           input slice); or of rank 2 or 3
 close but not exact        relative error below 1e-2 (a rounded constant, low-precision arithmetic)
+wrong in part              fewer than half of the entries differ (the others agree)
 =========================  ======================================================================
+
+The "others agree" of the last rows is said only when some entries do agree.
 
 >>> import numpy as np
 >>> r = np.array([[1.0, 2.0], [3.0, 4.0], [5.0, 6.0]])
@@ -24,18 +34,25 @@ close but not exact        relative error below 1e-2 (a rounded constant, low-pr
 'off by a constant factor 2'
 >>> diagnose_shape(r.T, r, out_shape=(3,), in_shape=(2,))
 "transposed (denominator layout): claimed (2, 3) is the transpose of JAX's (3, 2)"
+>>> s = np.array([[0.2, 0.3, 0.5], [0.6, 0.3, 0.1]])     # softmax of each of two rows
+>>> J, wrong = np.zeros((2, 3, 2, 3)), np.zeros((2, 3, 2, 3))
+>>> for i in range(2):                                       # its −s sᵀ term dropped
+...     J[i, :, i, :], wrong[i, :, i, :] = np.diag(s[i]) - np.outer(s[i], s[i]), np.diag(s[i])
+>>> print(diagnose_values(wrong, J, out_shape=(2, 3), in_shape=(2, 3)))  # doctest: +NORMALIZE_WHITESPACE
+dropped term: JAX − candidate is a rank-one outer product u vᵀ within each of the 2 slices along axis 0 (of
+the output and the input; zero between slices): a missing or extra outer-product term per slice (like a row
+softmax's −s sᵀ, or a normalization's variance path?)
 """
 
 from __future__ import annotations
 
 import math
-from fractions import Fraction
 
 import numpy as np
 
-__all__ = ["constant_factor", "describe_factor", "diagnose_shape", "diagnose_values", "worst_entries"]
+from ..numbers import MINUS, readable
 
-MINUS = "\u2212"
+__all__ = ["MINUS", "constant_factor", "describe_factor", "diagnose_shape", "diagnose_values", "worst_entries"]
 
 
 def _close(a: np.ndarray, b: np.ndarray, rtol: float) -> bool:
@@ -96,30 +113,47 @@ def _dims_hint(q: int, dims: tuple[int, ...]) -> bool:
     return q > 2 and q in dims
 
 
-def describe_factor(k: float, dims: tuple[int, ...] = ()) -> str:
-    """Name a constant factor: ``sign flipped (factor −1)``, ``off by a constant factor 2``, ``1/N``, ….
+#: Factors that are a function of a dimension ``N``, and what they suggest.
+_DIM_FACTORS = (
+    (lambda n: n, "N", "a missing 1/N, a sum where a mean belongs?"),
+    (lambda n: 1 / n, "1/N", "an extra mean over N?"),
+    (lambda n: math.sqrt(n), "√N", "a missing 1/√N scaling, like attention's 1/√d?"),
+    (lambda n: 1 / math.sqrt(n), "1/√N", "an extra 1/√N scaling, like attention's 1/√d?"),
+)
+
+
+def _dims_text(a: float, dims: tuple[int, ...], tol: float) -> str:
+    """`` (= 1/N with N = 4: …)`` when ``a`` is a simple function of one of the dimensions ``dims``."""
+    for form, name, why in _DIM_FACTORS:
+        for n in dims:
+            if not _dims_hint(n, dims) or ("√" in name and math.isqrt(n) ** 2 == n):
+                continue
+            if abs(form(n) - a) <= tol * a:
+                return f" (= {name} with N = {n}: {why})"
+    return ""
+
+
+def describe_factor(k: float, dims: tuple[int, ...] = (), tol: float = 1e-6) -> str:
+    """Name a constant factor: ``sign flipped (factor −1)``, ``off by a constant factor 2``, ``1/N``, ``√2``, ….
+
+    The factor is written as people write numbers (:func:`chainrule.reference.numbers.readable`, within
+    relative ``tol``), and named ``N``, ``1/N``, ``√N`` or ``1/√N`` when it is one of those for a
+    dimension ``N > 2`` of the inputs (``dims``; ``√N`` only when ``N`` is not a square).
 
     >>> describe_factor(-1.0), describe_factor(0.25, dims=(4, 3))
     ('sign flipped (factor −1)', 'off by a constant factor 1/4 (= 1/N with N = 4: an extra mean over N?)')
+    >>> describe_factor(0.5), describe_factor(2 ** 0.5), describe_factor(-2.0)
+    ('off by a constant factor 1/2', 'off by a constant factor √2', 'sign flipped and off by a constant factor −2')
+    >>> describe_factor(3 ** -0.5, dims=(3, 5))
+    "off by a constant factor 1/√3 (= 1/√N with N = 3: an extra 1/√N scaling, like attention's 1/√d?)"
     """
     if abs(k + 1.0) <= 1e-6:
         return f"sign flipped (factor {MINUS}1)"
     if abs(k - 1.0) < 1e-2:
-        return f"close but not exact: off by a constant factor {k:.6g} (relative error {abs(k - 1):.1e})"
+        return (f"close but not exact: off by a constant factor {k:.6g} (relative error {abs(k - 1):.1e})"
+                .replace("factor -", f"factor {MINUS}"))
     sign = "sign flipped and " if k < 0 else ""
-    a = abs(k)
-    frac = Fraction(a).limit_denominator(64)
-    if frac.numerator <= 64 and abs(float(frac) - a) <= 1e-6 * a:
-        p, q = frac.numerator, frac.denominator
-        text = str(p) if q == 1 else ("0.5" if (p, q) == (1, 2) else f"{p}/{q}")
-        shown = f"{MINUS if k < 0 else ''}{text}"
-        hint = ""
-        if p == 1 and _dims_hint(q, dims):
-            hint = f" (= 1/N with N = {q}: an extra mean over N?)"
-        elif q == 1 and _dims_hint(p, dims):
-            hint = f" (= N with N = {p}: a missing 1/N, a sum where a mean belongs?)"
-        return f"{sign}off by a constant factor {shown}{hint}"
-    return f"{sign}off by a constant factor {MINUS if k < 0 else ''}{a:.6g}"
+    return f"{sign}off by a constant factor {readable(k, tol)}{_dims_text(abs(k), dims, tol)}"
 
 
 def worst_entries(c: np.ndarray, r: np.ndarray, count: int = 5) -> list[tuple[tuple[int, ...], float, float]]:
@@ -169,12 +203,90 @@ def diagnose_shape(c: np.ndarray, r: np.ndarray, *, out_shape: tuple[int, ...],
     return f"wrong shape: claimed {cs}, JAX {rs}{layout}"
 
 
-def _rank_one(d: np.ndarray, out_shape: tuple[int, ...], in_shape: tuple[int, ...]) -> bool:
+#: The largest Jacobian (entries) whose difference is factored to look for a dropped term.
+MAX_FACTORED = 1_000_000
+
+#: What a dropped outer-product term usually is, for the messages.
+_OUTER_HINT = "like a row softmax's −s sᵀ, or a normalization's variance path"
+
+
+def _rank(d2: np.ndarray, floor: float, rel: float) -> int:
+    """The numerical rank of ``d2``: singular values above ``floor`` and ``rel`` times the largest."""
+    if d2.size == 0:
+        return 0
+    s = np.linalg.svd(d2, compute_uv=False)
+    if s[0] <= floor:
+        return 0
+    return int(np.sum(s > max(rel * s[0], floor)))
+
+
+def _axis_name(kind: str, axis: int, shape: tuple[int, ...]) -> str:
+    return f"{kind} axis {axis}" if len(shape) > 1 else kind
+
+
+def _low_rank(d: np.ndarray, out_shape: tuple[int, ...], in_shape: tuple[int, ...], tol: float,
+              rel: float) -> str | None:
+    """``r − c`` as a sum of few outer products: rank one overall, rank one within each slice along an
+    axis (block-diagonal over a shared output/input axis, or per output or input slice), or rank 2–3."""
     m, n = math.prod(out_shape), math.prod(in_shape)
-    if m < 2 or n < 2 or m * n > 1_000_000:
-        return False
-    s = np.linalg.svd(d.reshape(m, n), compute_uv=False)
-    return bool(s[0] > 0 and s[1] <= 1e-6 * s[0])
+    if m < 2 or n < 2 or m * n > MAX_FACTORED:
+        return None
+    floor = tol * math.sqrt(m + n)
+    d2 = d.reshape(m, n)
+    rank = _rank(d2, floor, rel)
+    if rank == 1:
+        return ("dropped term: JAX − candidate is a rank-one outer product u vᵀ "
+                "(a missing outer-product term, like softmax's −s sᵀ?)")
+    no = len(out_shape)
+    # block-diagonal along an axis the output and the input share, a rank-one block in each slice
+    for a, k in enumerate(out_shape):
+        for b, k2 in enumerate(in_shape):
+            if k < 2 or k2 != k or m // k < 2 or n // k < 2:
+                continue
+            x = np.moveaxis(d, (a, no + b), (0, 1)).reshape(k, k, m // k, n // k)
+            off = x.copy()
+            off[np.arange(k), np.arange(k)] = 0.0
+            if float(np.max(np.abs(off))) > tol:
+                continue
+            if max(_rank(x[j, j], floor, rel) for j in range(k)) == 1:
+                where = (f"axis {a} (of the output and the input; zero between slices)"
+                         if a == b and no == len(in_shape)
+                         else f"output axis {a} and input axis {b} (zero between slices)")
+                return (f"dropped term: JAX − candidate is a rank-one outer product u vᵀ within each of the {k} "
+                        f"slices along {where}: a missing or extra outer-product term per slice ({_OUTER_HINT}?)")
+    # rank one within each output slice, or each input slice
+    for kind, shape, offset, rows in (("output", out_shape, 0, True), ("input", in_shape, no, False)):
+        for a, k in enumerate(shape):
+            if k < 2 or (m if rows else n) // k < 2:
+                continue
+            x = np.moveaxis(d, offset + a, 0)
+            x = x.reshape(k, m // k, n) if rows else x.reshape(k, m, n // k)
+            if max(_rank(x[j], floor, rel) for j in range(k)) == 1:
+                return (f"dropped term: JAX − candidate is a rank-one outer product u vᵀ for each of the {k} "
+                        f"indices along {_axis_name(kind, a, shape)}: a missing or extra outer-product term per "
+                        f"{kind} slice ({_OUTER_HINT}?)")
+    if 2 <= rank <= 3 and 2 * rank <= min(m, n):
+        return (f"dropped term: JAX − candidate has rank {rank} (of at most {min(m, n)}): a missing or extra "
+                f"term made of {rank} outer products?")
+    return None
+
+
+def _one_line(bad: np.ndarray, out_shape: tuple[int, ...], in_shape: tuple[int, ...]) -> str | None:
+    """Every wrong entry in one row (one output entry) or one column (one input entry) of the Jacobian."""
+    m, n = math.prod(out_shape), math.prod(in_shape)
+    if m < 2 or n < 2:
+        return None
+    b2 = bad.reshape(m, n)
+    rows, cols = np.flatnonzero(b2.any(axis=1)), np.flatnonzero(b2.any(axis=0))
+    if len(cols) == 1:
+        j = tuple(int(i) for i in np.unravel_index(int(cols[0]), in_shape))
+        return (f"wrong only in the derivatives with respect to input entry {j} (one column of the "
+                f"Jacobian, {len(rows)} of its {m} entries; the others agree)")
+    if len(rows) == 1:
+        i = tuple(int(v) for v in np.unravel_index(int(rows[0]), out_shape))
+        return (f"wrong only in the derivatives of output entry {i} (one row of the Jacobian, "
+                f"{len(cols)} of its {n} entries; the others agree)")
+    return None
 
 
 def diagnose_values(c: np.ndarray, r: np.ndarray, *, out_shape: tuple[int, ...],
@@ -212,17 +324,19 @@ def diagnose_values(c: np.ndarray, r: np.ndarray, *, out_shape: tuple[int, ...],
         if n > 1 and float(np.max(np.abs(off))) <= tol and float(np.max(np.abs(np.diag(d2)))) > tol:
             return ("dropped term: wrong on the diagonal only (the off-diagonal entries agree): "
                     "a missing or extra element-wise term")
-    if 0 < nbad and (nbad <= 3 or nbad <= 0.05 * bad.size):
+    if 0 < nbad < bad.size and (one := _one_line(bad, tuple(out_shape), tuple(in_shape))) is not None:
+        return one
+    if 0 < nbad < bad.size and (nbad <= 3 or nbad <= 0.05 * bad.size):
         more = ", …" if nbad > 4 else ""
         return f"{nbad} wrong entries of {bad.size} at {where}{more} (the others agree)"
-    if _rank_one(d, tuple(out_shape), tuple(in_shape)):
-        return ("dropped term: JAX − candidate is a rank-one outer product u vᵀ "
-                "(a missing outer-product term, like softmax's −s sᵀ?)")
+    low = _low_rank(d, tuple(out_shape), tuple(in_shape), tol, max(1e-6, pattern_rtol))
+    if low is not None:
+        return low
     rel = float(np.max(np.abs(d))) / scale if scale > 0 else math.inf
     if rel < 1e-2:
         return (f"close but not exact: relative error {rel:.1e} (tolerance rtol {rtol:g}): a rounded "
                 "constant, or lower-precision arithmetic in the candidate?")
-    if nbad < bad.size / 2 and nbad:
+    if 0 < nbad < bad.size / 2:
         return (f"wrong in {nbad} of {bad.size} entries (the others agree): a dropped or extra term "
                 "in part of the derivative?")
     return "no simple pattern (not a constant factor, a transpose, a few entries or a dropped outer product)"
