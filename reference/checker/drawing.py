@@ -1,10 +1,19 @@
 """Drawing trials: every leaf drawn from its domain, one trial in ten an *edge trial* at or near a kink
 point or a tie, and the per-trial random vectors (cotangents, tangents, probes).
+
+An edge trial, per edgeable leaf (drawn from ``real`` or ``unit``): about a third of the entries are set
+exactly to a kink point and a sixth to within 1e−6…1e−2 of one; then some entries are *tied inside the
+leaf* (:func:`tie_within`: neighbours along an axis set to the larger or the smaller of the two, and the
+leaf's maximum or minimum copied onto another entry, so that ``max``, max-pooling, ``sort`` and
+``top_k`` really meet ties); last, arguments of one shape tie on a third of their entries
+(``maximum(x, y)`` at ``x = y``). The ties inside a leaf come from their own random stream, so the
+other draws of a seed are those they were before it existed.
 """
 
 from __future__ import annotations
 
 import itertools
+import math
 from typing import Any
 
 import jax
@@ -13,7 +22,7 @@ import numpy as np
 from .problem import Problem
 from .programs import as_args
 
-__all__ = ["EDGE_DOMAINS", "draw", "extras", "redraw_near_kinks"]
+__all__ = ["EDGE_DOMAINS", "draw", "extras", "redraw_near_kinks", "tie_within"]
 
 
 EDGE_DOMAINS = ("real", "unit")
@@ -45,6 +54,9 @@ def draw(P: Problem, shapes: list[tuple[int, ...]], trials: int, seed: int,
             at = rng.choice(points, x.shape)
             near = at + rng.choice([-1.0, 1.0], x.shape) * 10.0 ** rng.uniform(-6, -2, x.shape)
             out[i][trials - n_edge:] = np.where(u < 1 / 3, at, np.where(u < 0.5, near, x))
+        tie_rng = np.random.default_rng([int(seed), 0x71E5])
+        for i in edgeable:
+            tie_within(tie_rng, out[i][trials - n_edge:])
         by_shape: dict[tuple[int, ...], list[int]] = {}
         for i in edgeable:
             by_shape.setdefault(shapes[i], []).append(i)
@@ -57,6 +69,40 @@ def draw(P: Problem, shapes: list[tuple[int, ...]], trials: int, seed: int,
         if lf.drawn:
             out[i] = out[i].astype(lf.dtype)
     return out, edge
+
+
+def tie_within(rng: np.random.Generator, x: np.ndarray) -> None:
+    """Tie entries of each trial of one leaf (``x``: trials × leaf shape, float64), in place.
+
+    Per trial, about one entry in six is paired with its predecessor along a random axis and both take
+    the larger of the two (or, half the time, the smaller): equal neighbours, as in one pooling window,
+    and often its maximum. Then, each with probability ½, the leaf's maximum and its minimum are copied
+    onto one other entry: ties at the extremes (``max(x)``, ``min(x)``, the ends of ``sort(x)``). A leaf
+    of one entry is left alone.
+    """
+    shape = x.shape[1:]
+    n = math.prod(shape)
+    axes = [a for a, s in enumerate(shape) if s > 1]
+    if n < 2 or not axes:
+        return
+    pairs = max(1, round(n / 6))
+    for k in range(x.shape[0]):
+        v = x[k].reshape(shape)
+        for _ in range(pairs):
+            a = int(rng.choice(axes))
+            at = [int(rng.integers(s)) for s in shape]
+            at[a] = int(rng.integers(1, shape[a]))
+            prev = list(at)
+            prev[a] -= 1
+            pick = max if rng.random() < 0.5 else min
+            v[tuple(at)] = v[tuple(prev)] = pick(v[tuple(at)], v[tuple(prev)])
+        flat = v.reshape(-1)
+        for extreme in (np.argmax, np.argmin):
+            if rng.random() < 0.5:
+                src = int(extreme(flat))
+                dst = int(rng.integers(n - 1))
+                flat[dst + (dst >= src)] = flat[src]
+        x[k] = v
 
 
 def redraw_near_kinks(P: Problem, leaves: list[np.ndarray], shapes: list[tuple[int, ...]],

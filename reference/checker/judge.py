@@ -1,24 +1,28 @@
 """Judging a run: JAX's own health (finite, witnesses agree), the per-block errors with the one tolerance
-table, kink and tie acceptance, the third witness, and the worst failing block and trial.
+table, kink and tie acceptance (ties between arguments and inside one), the edge trials skipped where f is
+singular or ill-conditioned (:mod:`~chainrule.reference.checker.conditioning`), the third witness, and the
+worst failing block and trial.
 """
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 
-import jax
 import jax.numpy as jnp
 import numpy as np
 
 from ..tolerances import Tolerance
 from .blame import dense_rediagnose, diagnose_block
 from .compare import errors
-from .kinks import accept_kinks, one_sided
+from .conditioning import condition_numbers, explained, what_the_checker_did
+from .kinks import settle_kinks
 from .outcome import fail, worst_entries
 from .problem import Block, Problem
-from .programs import cached, first_line, trial_inputs
+from .programs import first_line, trial_inputs
 from .report import BlockResult, CheckReport
 from .ties import check_ties
+from .ties_within import check_ties_within
 from .witnesses import fd_blocks
 
 __all__ = ["judge"]
@@ -27,7 +31,13 @@ __all__ = ["judge"]
 def judge(P: Problem, report: CheckReport, blocks: list[Block], leaves: list[np.ndarray],
              extra: dict[str, Any], edge: np.ndarray, claimed: list[np.ndarray], ref: list[np.ndarray],
              witnesses: list[list[np.ndarray]], shapes: list[tuple[int, ...]], traceable: bool,
-             primal_ok: np.ndarray) -> CheckReport:
+             primal_ok: np.ndarray, skipped: Mapping[int, str] | None = None) -> CheckReport:
+    """Judge one run: ``claimed`` and ``ref`` hold every block over all trials (leading axis), ``edge``
+    marks the edge trials, ``primal_ok`` where f itself is finite. ``skipped`` maps the (0-based) edge
+    trials on which the candidate raised a numerical error (the engine filled their claimed values with
+    NaN) to the exception's first line: they are not compared; where f is singular or ill-conditioned
+    there they are named in a note, and where it is not (a derivative that exists and is stable, which the
+    candidate must compute) the check fails, once no ordinary trial fails already."""
     T = report.trials
     tol = P.tol
     # JAX's own health: finite, and its witnesses agree
@@ -48,6 +58,7 @@ def judge(P: Problem, report: CheckReport, blocks: list[Block], leaves: list[np.
             report.inputs = trial_inputs(P, leaves, t)
             return fail(report, f"JAX's derivative is not finite at trial {t + 1}: the inputs left f's domain; "
                                  "declare one, e.g. domains={'x': 'positive'}", trial=t, failures=int(bad.sum()))
+    not_finite = ~keep
     if len(witnesses) > 1:
         for a, b in zip(witnesses[0], witnesses[1], strict=True):
             _, _, agree, _ = errors(b, a, Tolerance(rtol=max(tol.rtol, 1e-9) * 10, atol=tol.atol * 10))
@@ -59,12 +70,20 @@ def judge(P: Problem, report: CheckReport, blocks: list[Block], leaves: list[np.
                 report.inputs = trial_inputs(P, leaves, t)
                 return fail(report, f"JAX's two witnesses (jacfwd and jacrev) disagree at trial {t + 1}: f is "
                                      "not differentiable there", trial=t, failures=int(bad.sum()))
-    dropped = int((~keep).sum())
-    if dropped:
-        report.notes.append(f"{dropped} edge trial(s) dropped: JAX's derivative is not finite or not unique there")
+    if (~keep).any():
+        report.notes.append(dropped_note(P, leaves, np.flatnonzero(~keep).tolist(), not_finite, skipped or {}))
+    raised = {int(t): str(m) for t, m in (skipped or {}).items() if keep[int(t)]}
+    if any(not edge[t] for t in raised):
+        t = min(t for t in raised if not edge[t])
+        report.inputs = trial_inputs(P, leaves, t)
+        return fail(report, f"the candidate raised {raised[t]} on an ordinary trial (not one the checker built "
+                             "at a kink)", trial=t, stopped=True)
+    for t in raised:
+        keep[t] = False
     if not keep.any():
-        return fail(report, "no trial left to compare: every trial was dropped (JAX is not finite there)",
-                     trial=None, failures=0)
+        why = ("the candidate raised on every trial JAX is finite at" if raised
+               else "every trial was dropped (JAX is not finite there)")
+        return fail(report, f"no trial left to compare: {why}", trial=None, failures=0)
 
     ok = np.ones((len(blocks), T), dtype=bool)
     abs_e = np.zeros((len(blocks), T))
@@ -76,43 +95,36 @@ def judge(P: Problem, report: CheckReport, blocks: list[Block], leaves: list[np.
     # kinks: failing trials get JAX's one-sided derivatives
     kink_info: dict[tuple[int, int], tuple[np.ndarray, np.ndarray]] = {}
     conventions: dict[tuple[int, int], list[tuple[str, str]]] = {}  # (block, trial) -> per entry
-    if P.kind in ("gradient", "jacobian", "vjp", "jvp") and P.dense and P.opts["kink_points"] is not None:
-        for bi, b in enumerate(blocks):
-            fails = np.flatnonzero(~ok[bi])
-            if not fails.size:
-                continue
-            if (fails_regular := fails[~edge[fails]]).size:
-                continue  # a trial away from any kink fails: no convention can excuse it
-            del fails_regular
-            fn = cached(P, ("one-sided", b.in_leaf, b.out_leaf), lambda b=b: one_sided(P, b))
-            chunk = min(64, fails.size)
-            for start in range(0, fails.size, chunk):  # stop at the first chunk that stays failing
-                part = fails[start:start + chunk]
-                idx = np.concatenate([part, np.repeat(part[-1:], chunk - part.size)])
-                try:
-                    L, R = (np.asarray(a, np.float64) for a in fn(*jax.tree_util.tree_map(
-                        lambda a, idx=idx: jnp.asarray(a[idx]), (leaves, extra))))
-                except Exception:  # f not differentiable off the point: no kink information
-                    break
-                if not accept_kinks(P, bi, part, L, R, claimed, ref, ok, kink_info, conventions):
-                    break
+    settle_kinks(P, blocks, leaves, extra, edge, claimed, ref, ok, kink_info, conventions)
     # ties: entries accepted one by one must also sum to the derivative along the tie direction
-    tie_info, tied_checked = check_ties(P, blocks, leaves, extra, claimed, ref, ok, conventions)
+    pair_info, tied_checked = check_ties(P, blocks, leaves, extra, claimed, ref, ok, conventions)
+    within_info, groups_checked = check_ties_within(P, blocks, leaves, extra, claimed, ref, ok, conventions)
+    tie_info = {**pair_info, **within_info}
+    # edge trials at inputs where f is singular or ill-conditioned: skipped, and said
+    forced = skip_ill_conditioned(P, report, blocks, leaves, extra, edge, claimed, ref, ok, abs_e, rel_e,
+                                  raised, tie_info)
+    tie_info.update(forced)
     counts: dict[tuple[str, str], int] = {}
     for (bi, t), keys in conventions.items():
         if ok[bi, t]:  # a trial a tie rejected afterwards accepts nothing
             for key in keys:
                 counts[key] = counts.get(key, 0) + 1
     for (cc, rr), n in sorted(counts.items()):
+        broken = " (or between JAX's derivatives with the ties broken in other orders)" if "tie broken" in cc else ""
         report.notes.append(
-            f"{n} entr{'y' if n == 1 else 'ies'} at a kink: the candidate takes the {cc}, JAX the {rr}; "
-            "accepted because it lies between JAX's one-sided derivatives (kinks='between'; "
+            f"{n} entr{'y' if n == 1 else 'ies'} at a kink: the candidate takes {cc}, JAX {rr}; "
+            f"accepted because it lies between JAX's one-sided derivatives{broken} (kinks='between'; "
             "kinks='jax' requires JAX's convention)")
-    if tied_checked and not tie_info:
+    if tied_checked and not pair_info:
         report.notes.append(
             f"{tied_checked} tied entr{'y' if tied_checked == 1 else 'ies'} (equal values of two arguments of "
             "one shape) checked along the tie direction: the candidate's two partials add up to JAX's "
             "derivative along it")
+    if groups_checked and not within_info:
+        report.notes.append(
+            f"{groups_checked} group{'' if groups_checked == 1 else 's'} of tied entries (equal values inside one "
+            "argument) checked along the tie direction: the candidate's shares add up to JAX's derivative "
+            "along it")
 
     # third witness
     witness_flags = (False, True)
@@ -157,6 +169,8 @@ def judge(P: Problem, report: CheckReport, blocks: list[Block], leaves: list[np.
 
     # worst failing block and trial
     score = np.where(ok, -np.inf, rel_e)
+    if (fails_any & ~edge).any():  # an ordinary trial fails: show one (an edge trial is an artificial input)
+        score[:, edge] = -np.inf
     bi, t = np.unravel_index(int(np.argmax(score)), score.shape)
     bi, t = int(bi), int(t)
     b = blocks[bi]
@@ -191,3 +205,107 @@ def judge(P: Problem, report: CheckReport, blocks: list[Block], leaves: list[np.
         report.diagnosis += (" (the candidate agrees with the third witness and JAX does not: "
                              "JAX's convention may be what differs)")
     return report
+
+
+def skip_ill_conditioned(P: Problem, report: CheckReport, blocks: list[Block], leaves: list[np.ndarray],
+                         extra: dict[str, Any], edge: np.ndarray, claimed: list[np.ndarray], ref: list[np.ndarray],
+                         ok: np.ndarray, abs_e: np.ndarray, rel_e: np.ndarray, raised: dict[int, str],
+                         tie_info: dict[tuple[int, int], str]) -> dict[tuple[int, int], str]:
+    """Skip the failing edge trials where f's conditioning explains the disagreement, and the ``raised``
+    ones where f is singular or ill-conditioned (:func:`~chainrule.reference.checker.conditioning.explained`),
+    with a note naming them; mark in ``ok`` the raised ones where f is well-conditioned, and return their
+    diagnoses ``{(block, trial): text}``. Runs only when every failing trial is an edge trial (otherwise
+    the check fails anyway, and the raised trials are only named as not compared); trials a tie rule
+    rejected keep that diagnosis."""
+    fails = ~ok.all(axis=0)
+    if (fails & ~edge).any():
+        if raised:
+            report.notes.append(f"{plural(len(raised), 'edge trial')} not compared ({trial_list(raised)}): the "
+                                f"candidate raised {first_raised(raised)} there")
+        return {}
+    failing = [int(t) for t in np.flatnonzero(fails) if not any((bi, int(t)) in tie_info for bi in range(len(blocks)))]
+    trials = sorted(set(failing) | set(raised))
+    if not trials:
+        return {}
+    try:
+        yes, no = explained(P, blocks, leaves, extra, trials, claimed, ref, ok, set(raised))
+    except Exception:  # the reference cannot run at perturbed inputs: nothing is excused
+        yes, no = {}, {t: float("nan") for t in trials}
+    forced: dict[tuple[int, int], str] = {}
+    for t in yes:
+        ok[:, t] = True
+        abs_e[:, t] = rel_e[:, t] = 0.0
+    for t in sorted(no):
+        if t not in raised:
+            continue
+        did = what_the_checker_did(P, leaves, [t])
+        ok[:, t] = False
+        abs_e[:, t] = rel_e[:, t] = np.inf
+        for bi in range(len(blocks)):
+            forced[(bi, t)] = (
+                f"the candidate raised {raised[t]} at trial {t + 1}, an edge trial (the checker {did}), but f is "
+                f"well-conditioned there (a relative change of {delta(P):.1g} in the inputs moves JAX's derivative "
+                f"by {no[t]:.2g} relative): its derivative exists and is stable at that input, and the "
+                "candidate must compute it")
+    disagreed = sorted(t for t in yes if t not in raised)
+    excused = sorted(t for t in yes if t in raised)
+    for group in (disagreed, excused):
+        if not group:
+            continue
+        why = (f"where the candidate raised {first_raised({t: raised[t] for t in group})}" if group is excused
+               else "which explains the candidate's disagreement")
+        did = what_the_checker_did(P, leaves, group)
+        conds = "".join(f"; {path} has condition ≈ {c:.0e}" if np.isfinite(c) else f"; {path} is singular"
+                        for path, c in condition_numbers(P, leaves, group))
+        change = max(yes[t] for t in group)
+        moved = "without bound" if not np.isfinite(change) else f"by up to {change:.2g} relative"
+        report.notes.append(
+            f"{plural(len(group), 'edge trial')} skipped ({trial_list(group)}): the checker {did} there, and the "
+            f"input is singular or ill-conditioned for f (a relative change of {delta(P):.1g} in the inputs moves "
+            f"JAX's derivative {moved}{conds}), {why}; not counted")
+    return forced
+
+
+def dropped_note(P: Problem, leaves: list[np.ndarray], trials: list[int], not_finite: np.ndarray,
+                 raised: Mapping[int, str]) -> str:
+    """The note naming the edge trials dropped because JAX's own derivative is not finite (or its two
+    witnesses disagree) there, with what the checker did to the inputs and the candidate's errors."""
+    inf = [t for t in trials if not_finite[t]]
+    why = []
+    if inf:
+        conds = ", ".join(f"{path} is singular" if not np.isfinite(c) or c > 1e15 else f"{path} has condition ≈ {c:.0e}"
+                          for path, c in condition_numbers(P, leaves, inf))
+        at = "" if len(inf) == len(trials) else f" at {len(inf)} of them"
+        why.append(f"JAX's derivative is not finite{at}{f' ({conds})' if conds else ''}")
+    if len(inf) < len(trials):
+        at = "" if not inf else f" at {len(trials) - len(inf)}"
+        why.append(f"JAX's two witnesses disagree{at} (f is not differentiable there)")
+    hit = {t: raised[t] for t in trials if t in raised}
+    if not hit:
+        also = ""
+    elif len(hit) == len(trials):
+        also = f"; the candidate raised {first_raised(hit)} there too"
+    else:
+        also = f"; the candidate raised {first_raised(hit)} at {len(hit)} of them"
+    return (f"{plural(len(trials), 'edge trial')} skipped ({trial_list(trials)}): the checker "
+            f"{what_the_checker_did(P, leaves, trials)} there, and {' and '.join(why)}{also}; not counted")
+
+
+def delta(P: Problem) -> float:
+    """The relative size of the perturbations :mod:`~chainrule.reference.checker.conditioning` applies."""
+    return 4.0 * float(jnp.finfo(P.tol_key).eps)
+
+
+def plural(n: int, word: str) -> str:
+    return f"{n} {word}{'' if n == 1 else 's'}"
+
+
+def trial_list(trials: Mapping[int, Any] | list[int]) -> str:
+    ts = sorted(trials)
+    shown = ", ".join(str(t + 1) for t in ts[:8]) + (", …" if len(ts) > 8 else "")
+    return f"trial{'' if len(ts) == 1 else 's'} {shown}"
+
+
+def first_raised(raised: Mapping[int, str]) -> str:
+    kinds = sorted(set(raised.values()))
+    return kinds[0] + (f" (and {len(kinds) - 1} other error{'' if len(kinds) == 2 else 's'})" if len(kinds) > 1 else "")

@@ -1,5 +1,6 @@
-"""Kinks: JAX's one-sided derivatives at a failing entry, whether a claimed value lies between them, and
-proximity scans for a failure that happens only near a point where the derivative jumps.
+"""Kinks: JAX's one-sided derivatives at a failing entry, whether a claimed value lies between them (or
+between JAX's derivatives with the trial's ties broken in random orders), and proximity scans for a failure
+that happens only near a point where the derivative jumps.
 """
 
 from __future__ import annotations
@@ -12,13 +13,18 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 
-from .problem import Block, Problem
-from .programs import as_args, diff_tree, upcast, wrt_function
+from .perturbed import reference_rows
+from .problem import Block, Problem, is_float
+from .programs import as_args, cached, diff_tree, upcast, wrt_function
 
-__all__ = ["SCAN_POINTS", "accept_kinks", "classify", "column_fn", "near_kink", "one_sided"]
+__all__ = ["SCAN_POINTS", "TIE_BREAKS", "accept_kinks", "classify", "column_fn", "has_ties", "near_kink", "one_sided",
+           "settle_kinks", "tie_broken"]
 
 
 SCAN_POINTS = 41
+
+#: Points per trial at which :func:`tie_broken` breaks the trial's ties, each in a random order.
+TIE_BREAKS = 32
 
 
 def column_fn(P: Problem, block: Block) -> Callable[..., Any]:
@@ -113,9 +119,13 @@ def near_kink(P: Problem, block: Block, leaves: list[np.ndarray], extra: dict[st
 def accept_kinks(P: Problem, bi: int, part: np.ndarray, L: np.ndarray, R: np.ndarray,
                   claimed: list[np.ndarray], ref: list[np.ndarray], ok: np.ndarray,
                   kink_info: dict[tuple[int, int], tuple[np.ndarray, np.ndarray]],
-                  conventions: dict[tuple[int, int], list[tuple[str, str]]]) -> bool:
+                  conventions: dict[tuple[int, int], list[tuple[str, str]]],
+                  lo: np.ndarray | None = None, hi: np.ndarray | None = None) -> bool:
     """Accept failing trials ``part`` of block ``bi`` whose mismatches all sit at kinks, between JAX's
-    one-sided derivatives ``L``, ``R`` (``kinks="between"``). True when every trial was accepted."""
+    one-sided derivatives ``L``, ``R`` (``kinks="between"``), or within ``[lo, hi]``: the range of JAX's
+    derivatives at the trial's ties broken in random orders (:func:`tie_broken`; at a three-way tie of
+    ``sort`` the middle rank's entry has one-sided slopes 0 and 0 but is 1 for the tie broken with that
+    entry in the middle). True when every trial was accepted."""
     tol = P.tol
     all_ok = True
     for n, t in enumerate(part):
@@ -124,10 +134,13 @@ def accept_kinks(P: Problem, bi: int, part: np.ndarray, L: np.ndarray, R: np.nda
         scale = float(np.max(np.abs(r), initial=0.0))
         tb = tol.atol + tol.rtol * scale
         tk = tb + (1e-6 if P.tol_key == "float64" else 1e-3) * max(scale, 1.0)
-        at_kink = np.abs(R[n] - L[n]) > tk
+        low, high = np.minimum(L[n], R[n]), np.maximum(L[n], R[n])
+        if lo is not None and hi is not None:
+            low, high = np.minimum(low, lo[n]), np.maximum(high, hi[n])
+        at_kink = np.abs(high - low) > tk
         kink_info[(bi, int(t))] = (L[n], R[n])
         good = np.abs(c - r) <= tb
-        inside = (c >= np.minimum(L[n], R[n]) - tk) & (c <= np.maximum(L[n], R[n]) + tk)
+        inside = (c >= low - tk) & (c <= high + tk)
         accepted = good | (at_kink & inside) if P.opts["kinks"] == "between" else good
         if np.all(accepted & np.isfinite(c)) and (at_kink & ~good).any():
             ok[bi, t] = True
@@ -141,10 +154,102 @@ def accept_kinks(P: Problem, bi: int, part: np.ndarray, L: np.ndarray, R: np.nda
 
 
 def classify(c: float, L: float, R: float, tol: float) -> str:
+    """Which of JAX's values at a kink ``c`` is: the left or right slope, their midpoint, or (at a tie) the
+    derivative with the tie broken in another order."""
     if abs(c - L) <= tol:
-        return "left slope"
+        return "the left slope"
     if abs(c - R) <= tol:
-        return "right slope"
+        return "the right slope"
     if abs(c - (L + R) / 2) <= tol:
-        return "midpoint"
+        return "the midpoint"
+    if c < min(L, R) - tol or c > max(L, R) + tol:
+        return "the derivative at the tie broken in another order"
     return "a value between the slopes"
+
+
+def has_ties(P: Problem, leaves: list[np.ndarray], t: int) -> bool:
+    """Whether trial ``t`` holds two equal entries among its drawn float leaves."""
+    v = np.concatenate([np.asarray(a[t], np.float64).reshape(-1) for a, lf in zip(leaves, P.leaves, strict=True)
+                        if lf.drawn and is_float(lf.dtype)] or [np.zeros(0)])
+    return bool(np.unique(v).size < v.size)
+
+
+def tie_broken(P: Problem, leaves: list[np.ndarray], extra: dict[str, Any], trials: list[int],
+               breaks: int = TIE_BREAKS) -> dict[int, list[np.ndarray]]:
+    """JAX's derivative, block by block, at ``breaks`` points near each trial of ``trials`` where every
+    group of equal entries (across the drawn float leaves: ties inside one leaf, between two, and entries
+    on one kink point) is spread apart, ``h = √ε·max(1, |value|)`` between neighbours, in a random order:
+    ``{trial: [per block (breaks, *block shape)]}``. Each is a derivative at a point arbitrarily close to
+    the trial's, so every value between them is a limit of JAX's derivatives there (a generalized
+    derivative), what ``kinks="between"`` accepts."""
+    T = leaves[0].shape[0]
+    drawn = [i for i, lf in enumerate(P.leaves) if lf.drawn and is_float(lf.dtype)]
+    rdt = [np.dtype(P.ref_dtype) if P.ref_dtype is not None else np.dtype(P.leaves[i].dtype) for i in drawn]
+    idx = np.repeat(np.asarray(trials, dtype=int), breaks)
+    rows = [a[idx].copy() for a in leaves]
+    for i, dt in zip(drawn, rdt, strict=True):
+        rows[i] = rows[i].astype(dt)
+    for n, t in enumerate(trials):
+        rng = np.random.default_rng([0x7E, int(t)])
+        flat = [np.asarray(leaves[i][t], np.float64).reshape(-1) for i in drawn]
+        v = np.concatenate(flat)
+        owner = np.concatenate([np.full(f.size, k) for k, f in enumerate(flat)])
+        pos = np.concatenate([np.arange(f.size) for f in flat])
+        _, inverse, counts = np.unique(v, return_inverse=True, return_counts=True)
+        groups = [np.flatnonzero(inverse == g) for g in np.flatnonzero(counts > 1)]
+        for s in range(breaks):
+            offsets = [np.zeros(f.size) for f in flat]
+            for g in groups:
+                value = float(v[g[0]])
+                h = math.sqrt(float(jnp.finfo(rdt[owner[g[0]]]).eps)) * max(1.0, abs(value))
+                spread = (rng.permutation(g.size) - (g.size - 1) / 2) * h
+                for k, o in zip(g, spread, strict=True):
+                    offsets[owner[k]][pos[k]] = o
+            for k, i in enumerate(drawn):
+                row = rows[i][n * breaks + s]
+                rows[i][n * breaks + s] = (row.astype(np.float64) + offsets[k].reshape(row.shape)).astype(rdt[k])
+    w = reference_rows(P, extra, idx, rows, T)
+    return {int(t): [a[n * breaks:(n + 1) * breaks] for a in w] for n, t in enumerate(trials)}
+
+
+def settle_kinks(P: Problem, blocks: list[Block], leaves: list[np.ndarray], extra: dict[str, Any],
+                 edge: np.ndarray, claimed: list[np.ndarray], ref: list[np.ndarray], ok: np.ndarray,
+                 kink_info: dict[tuple[int, int], tuple[np.ndarray, np.ndarray]],
+                 conventions: dict[tuple[int, int], list[tuple[str, str]]]) -> None:
+    """The kink rule over a run: in each block where only edge trials fail, JAX's one-sided derivatives
+    of the failing trials (:func:`one_sided`), and for trials that hold ties and still fail, the range at
+    the ties broken in random orders (:func:`tie_broken`); accepted trials are marked in ``ok`` and their
+    conventions recorded (:func:`accept_kinks`)."""
+    if P.kind not in ("gradient", "jacobian", "vjp", "jvp") or not P.dense or P.opts["kink_points"] is None:
+        return
+    broken: dict[int, list[np.ndarray]] = {}
+    for bi, b in enumerate(blocks):
+        fails = np.flatnonzero(~ok[bi])
+        if not fails.size or (~edge[fails]).any():
+            continue  # a trial away from any kink fails: no convention can excuse it
+        fn = cached(P, ("one-sided", b.in_leaf, b.out_leaf), lambda b=b: one_sided(P, b))
+        chunk = min(64, fails.size)
+        for start in range(0, fails.size, chunk):  # stop at the first chunk that stays failing
+            part = fails[start:start + chunk]
+            idx = np.concatenate([part, np.repeat(part[-1:], chunk - part.size)])
+            try:
+                L, R = (np.asarray(a, np.float64) for a in fn(*jax.tree_util.tree_map(
+                    lambda a, idx=idx: jnp.asarray(a[idx]), (leaves, extra))))
+            except Exception:  # f not differentiable off the point: no kink information
+                break
+            if accept_kinks(P, bi, part, L, R, claimed, ref, ok, kink_info, conventions):
+                continue
+            left = np.asarray([n for n, t in enumerate(part) if not ok[bi, t] and has_ties(P, leaves, int(t))],
+                              dtype=int)
+            if not left.size:
+                break
+            need = [int(part[n]) for n in left if int(part[n]) not in broken]
+            try:
+                broken.update(tie_broken(P, leaves, extra, need) if need else {})
+            except Exception:  # f not evaluable at the tie-broken points: no tie information
+                break
+            lo = np.stack([broken[int(part[n])][bi].min(axis=0) for n in left])
+            hi = np.stack([broken[int(part[n])][bi].max(axis=0) for n in left])
+            if not accept_kinks(P, bi, part[left], L[left], R[left], claimed, ref, ok, kink_info, conventions,
+                                lo=lo, hi=hi):
+                break

@@ -15,7 +15,7 @@ import numpy as np
 from .problem import Block, Problem
 from .programs import as_args, cached, upcast
 
-__all__ = ["check_ties", "tie_directional", "tie_message", "tie_pairs"]
+__all__ = ["check_ties", "directional", "tie_directional", "tie_message", "tie_pairs"]
 
 
 def tie_pairs(P: Problem, blocks: list[Block]) -> list[tuple[int, int]]:
@@ -34,33 +34,45 @@ def tie_pairs(P: Problem, blocks: list[Block]) -> list[tuple[int, int]]:
     return pairs
 
 
-def tie_directional(P: Problem, A: Block, B: Block) -> Callable[..., Any]:
-    """``fn(leaves, extra, e) -> (D−, D+)``, batched: JAX's derivative of ``s ↦ f(x + s·e, y + s·e)`` at
-    ``s = −h`` and ``s = +h`` (``x``, ``y`` the inputs of ``A`` and ``B``, ``e`` one-hot at the tied
-    index, ``h = √ε·max(1, |x_j|)``): the one-sided directional derivatives along the tie direction,
-    flattened over the output (a scalar for a gradient, ``ctᵀ·(…)`` for a VJP)."""
-    la, lb = A.in_leaf, B.in_leaf
+def directional(P: Problem, ins: tuple[int, ...], out_leaf: int | None) -> Callable[..., Any]:
+    """``fn(leaves, extra, E) -> (D−, D+)``, batched: JAX's derivative of ``s ↦ f(… x_i + s·E_i …)`` at
+    ``s = −h`` and ``s = +h``, where ``x_i`` are the leaves ``ins`` (global leaf indices) and ``E`` one
+    direction per leaf of ``ins`` (the tie direction: ones at the tied entries), ``h = √ε·max(1, |x|)``
+    over the moved entries: the one-sided directional derivatives along ``E``, flattened over the
+    output (a scalar for a gradient, ``ctᵀ·(…)`` for a VJP, output leaf ``out_leaf`` for a Jacobian)."""
 
-    def one(lv: Any, ex: Any, e: Any, sign: float) -> Any:
+    def one(lv: Any, ex: Any, E: Any, sign: float) -> Any:
         up = upcast(P, lv)
-        xa, xb = up[la], up[lb]
-        e = e.astype(xa.dtype)
-        h = jnp.sqrt(jnp.finfo(xa.dtype).eps) * jnp.maximum(1.0, jnp.sum(jnp.abs(xa) * e))
+        xs = [up[i] for i in ins]
+        E = [e.astype(x.dtype) for e, x in zip(E, xs, strict=True)]
+        big = jnp.max(jnp.stack([jnp.max(jnp.abs(x) * (e != 0), initial=0.0) for x, e in zip(xs, E, strict=True)]))
+        h = jnp.sqrt(jnp.finfo(xs[0].dtype).eps) * jnp.maximum(1.0, big)
 
         def g(s: Any) -> Any:
             ls = list(up)
-            ls[la], ls[lb] = xa + s * e, xb + s * e
+            for i, x, e in zip(ins, xs, E, strict=True):
+                ls[i] = x + s.astype(x.dtype) * e
             return jax.tree_util.tree_leaves(P.f(*as_args(P, ls)))
 
-        outs = jax.jvp(g, (sign * h,), (jnp.ones((), xa.dtype),))[1]
+        outs = jax.jvp(g, (sign * h,), (jnp.ones((), h.dtype),))[1]
         if P.kind == "gradient":
             return jnp.reshape(outs[0], (-1,))
         if P.kind == "vjp":
             return jnp.reshape(sum(jnp.sum(o * c.astype(o.dtype)) for o, c in zip(outs, ex["ct"], strict=True)),
                                (-1,))
-        return jnp.reshape(outs[A.out_leaf], (-1,))
+        return jnp.reshape(outs[out_leaf], (-1,))
 
-    return jax.jit(jax.vmap(lambda lv, ex, e: (one(lv, ex, e, -1.0), one(lv, ex, e, 1.0))))
+    return jax.jit(jax.vmap(lambda lv, ex, E: (one(lv, ex, E, -1.0), one(lv, ex, E, 1.0))))
+
+
+def tie_directional(P: Problem, A: Block, B: Block) -> Callable[..., Any]:
+    """``fn(leaves, extra, e) -> (D−, D+)``, batched: JAX's derivative of ``s ↦ f(x + s·e, y + s·e)`` at
+    ``s = −h`` and ``s = +h`` (``x``, ``y`` the inputs of ``A`` and ``B``, ``e`` one-hot at the tied
+    index, ``h = √ε·max(1, |x_j|)``): the one-sided directional derivatives along the tie direction,
+    flattened over the output (a scalar for a gradient, ``ctᵀ·(…)`` for a VJP)."""
+    assert A.in_leaf is not None and B.in_leaf is not None
+    fn = directional(P, (A.in_leaf, B.in_leaf), A.out_leaf)
+    return lambda lv, ex, e: fn(lv, ex, [e, e])
 
 
 def check_ties(P: Problem, blocks: list[Block], leaves: list[np.ndarray], extra: dict[str, Any],
