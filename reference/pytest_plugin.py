@@ -19,12 +19,18 @@ Defaults for every check of a run or of one test:
   (any option of the check functions; the nearest marker wins over the command line);
 * a keyword passed to the method wins over both.
 
+**Under Hypothesis.** The fixture is session-scoped (it keeps no state between examples; the
+options are the running test's), so a ``@given`` test may use it at Hypothesis's default settings,
+with no ``function_scoped_fixture`` health check to suppress. Inside a Hypothesis test the checks run
+:data:`~chainrule.reference.strategies.PROPERTY_TEST_OPTIONS` (``trials=20, shrink=False``: Hypothesis
+varies and shrinks the shapes) under every option above, and the report says so in a note.
+
 Loading the plugin imports neither JAX nor matplotlib: the checker is imported by the first check.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from typing import Any
 
 import pytest
@@ -32,6 +38,11 @@ import pytest
 __all__ = ["ChainruleCheck", "chainrule_check"]
 
 _KINDS = ("gradient", "jacobian", "vjp", "jvp", "hessian")
+
+#: the test item that runs now (set before its fixtures), whose markers give the fixture's defaults
+_CURRENT_ITEM = pytest.StashKey[pytest.Item]()
+#: the session's ``chainrule_check`` value
+_SHARED = pytest.StashKey["_TestCheck"]()
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
@@ -69,9 +80,15 @@ class ChainruleCheck:
     AssertionError: check_gradient: <lambda> (candidate) vs jax.grad(<lambda>) (JAX) wrt x | ...
     """
 
-    def __init__(self, defaults: dict[str, Any] | None = None) -> None:
-        self.defaults: dict[str, Any] = dict(defaults or {})
+    def __init__(self, defaults: Mapping[str, Any] | None = None) -> None:
+        self._defaults: dict[str, Any] = dict(defaults or {})
         self.reports: list[Any] = []
+
+    @property
+    def defaults(self) -> dict[str, Any]:
+        """The options every check gets unless a keyword overrides them (the fixture's: the running
+        test's command line and markers)."""
+        return self._defaults
 
     def _run(self, kind: str, f: Callable[..., Any], candidate: Callable[..., Any], *args: Any,
              **options: Any) -> Any:
@@ -79,6 +96,7 @@ class ChainruleCheck:
         from . import check as _check
 
         checker = getattr(_check, f"check_{kind}")
+        # inside a Hypothesis test the check itself applies strategies.PROPERTY_TEST_OPTIONS under these
         report = checker(f, candidate, *args, **{**self.defaults, **options})
         self.reports.append(report)
         if not report.ok:
@@ -113,6 +131,10 @@ class ChainruleCheck:
     def __repr__(self) -> str:
         return f"ChainruleCheck(defaults={self.defaults!r}, checks run={len(self.reports)})"
 
+    def _repr_pretty_(self, p: Any, cycle: bool) -> None:
+        """Hypothesis's printer, in a failing example: the options, not a count that grows per example."""
+        p.text(f"ChainruleCheck(defaults={self.defaults!r})")
+
 
 def _marker_options(node: pytest.Item) -> dict[str, Any]:
     """Options from ``chainrule`` markers, the closest (the test's own) applied last."""
@@ -127,18 +149,48 @@ def _marker_options(node: pytest.Item) -> dict[str, Any]:
     return options
 
 
-@pytest.fixture
+class _TestCheck(ChainruleCheck):
+    """The session's fixture value: its defaults are those of the test that runs now (command line,
+    then its ``chainrule`` markers), and its reports are that test's."""
+
+    def __init__(self, config: pytest.Config) -> None:
+        super().__init__()
+        self._config = config
+
+    @property
+    def defaults(self) -> dict[str, Any]:
+        defaults: dict[str, Any] = {}
+        for option, key in (("chainrule_trials", "trials"), ("chainrule_seed", "seed")):
+            value = self._config.getoption(option, default=None)
+            if value is not None:
+                defaults[key] = value
+        item = self._config.stash.get(_CURRENT_ITEM, None)
+        if item is not None:
+            defaults.update(_marker_options(item))
+        return defaults
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_runtest_setup(item: pytest.Item) -> None:
+    item.config.stash[_CURRENT_ITEM] = item
+    shared = item.config.stash.get(_SHARED, None)
+    if shared is not None:
+        shared.reports = []
+    if "chainrule_check" in getattr(item, "fixturenames", ()):
+        _marker_options(item)  # a malformed marker is an error of the test that uses it, before it runs
+
+
+@pytest.fixture(scope="session")
 def chainrule_check(request: pytest.FixtureRequest) -> ChainruleCheck:
     """Check a hand-written derivative against JAX in one line; the test fails with the report.
 
     ``chainrule_check.gradient(f, grad, *args, argnums=0, **options)`` and likewise ``.jacobian``,
     ``.vjp``, ``.jvp``, ``.hessian``; options default to ``--chainrule-trials``/``--chainrule-seed``
-    and the ``@pytest.mark.chainrule(...)`` marker.
+    and the running test's ``@pytest.mark.chainrule(...)`` marker. Session-scoped, so that
+    ``@given`` tests use it without a health check: it keeps no state between examples, and its
+    ``reports`` are the running test's.
     """
-    defaults: dict[str, Any] = {}
-    for option, key in (("chainrule_trials", "trials"), ("chainrule_seed", "seed")):
-        value = request.config.getoption(option, default=None)
-        if value is not None:
-            defaults[key] = value
-    defaults.update(_marker_options(request.node))
-    return ChainruleCheck(defaults)
+    shared = request.config.stash.get(_SHARED, None)
+    if shared is None:
+        shared = request.config.stash[_SHARED] = _TestCheck(request.config)
+    return shared

@@ -51,7 +51,7 @@ def test_a_right_gradient_passes_and_a_wrong_one_fails_with_the_diagnosis(pytest
     result.assert_outcomes(passed=1, failed=1)
     text = result.stdout.str()
     assert "test_wrong" in text and "AssertionError" in text
-    assert "factor 0.5" in text  # the diagnosis
+    assert "off by a constant factor" in text  # the diagnosis
     assert "seed 1234" in text  # the seed, to reproduce it
     assert "(candidate)" in text and "(JAX)" in text
 
@@ -178,4 +178,118 @@ def test_hypothesis_shapes_feed_the_fixture(pytester):
     text = result.stdout.str()
     assert "Failing test case" in text or "Falsifying example" in text
     assert "transposed (denominator layout)" in text
-    assert "'W': array(" in text  # the failing example's arrays, as Hypothesis prints them
+    assert "args=arguments(W=(1, 2), x=(2,))" in text  # the failing example: the shapes that were checked
+    assert "'W': array(" not in text  # not values the check never used
+
+
+PROPERTY_TESTS = '''
+import json
+
+import jax.numpy as jnp
+import numpy as np
+from hypothesis import given, settings
+
+import chainrule
+from chainrule.reference.strategies import arguments
+
+DEFAULTS = settings.get_profile("default")  # Hypothesis's own defaults, whatever profile is loaded
+
+
+def f(W, x):
+    return jnp.sum(jnp.tanh(W @ x))
+
+
+def grad_W(W, x):
+    return np.outer(1.0 - np.tanh(W @ x) ** 2, x)
+
+
+def grad_W_half(W, x):
+    return 0.5 * grad_W(W, x)
+
+
+def log(name, args, **more):
+    with open(f"{name}.jsonl", "a") as fh:
+        fh.write(json.dumps({"shapes": [list(s) for s in args.shapes.values()], **more}) + "\\n")
+
+
+@settings(DEFAULTS)
+@given(arguments(W=("m", "n"), x=("n",)))
+def test_wrong_with_the_fixture(chainrule_check, args):
+    log("fixture", args, checks=len(chainrule_check.reports))
+    chainrule_check.gradient(f, grad_W_half, args["W"], args["x"])
+
+
+@settings(DEFAULTS)
+@given(arguments(W=("m", "n"), x=("n",)))
+def test_wrong_with_assert_gradient(args):
+    log("direct", args)
+    chainrule.assert_gradient(f, grad_W_half, args["W"], args["x"])
+
+
+@settings(DEFAULTS, deadline=None)  # the first check at each shape compiles for longer than 200 ms
+@given(arguments(W=("m", "n"), x=("n",)))
+def test_right_with_the_fixture(chainrule_check, args):
+    log("right", args)
+    report = chainrule_check.gradient(f, grad_W, args["W"], args["x"])
+    assert report.ok and report.trials == 20
+'''
+
+
+def _logged(pytester, name):
+    import json
+
+    return [json.loads(line) for line in (pytester.path / f"{name}.jsonl").read_text().splitlines()]
+
+
+def test_a_failing_property_test_checks_each_shape_once_and_prints_what_it_checked(pytester):
+    # At Hypothesis's default settings (shrinking and the explain phase on): before, every example ran
+    # a full check (100 trials, shape-shrinking retries), Hypothesis went through ~110 examples over ~30
+    # shapes (each a compilation), and printed array values the check never used.
+    pytester.makepyfile(test_props=PROPERTY_TESTS)
+    result = pytester.runpytest("-p", "no:cacheprovider")
+    result.assert_outcomes(passed=1, failed=2)  # no function_scoped_fixture health check for the fixture
+    text = result.stdout.str()
+    for name in ("fixture", "direct", "right"):
+        calls = [tuple(map(tuple, c["shapes"])) for c in _logged(pytester, name)]
+        assert len(set(calls)) <= 12, name  # m ≠ n in 1…4: twelve shapes at most, each compiled once
+        assert len(calls) <= len(set(calls)) + 3, name  # a shape again only to replay the failing example
+    fixture = _logged(pytester, "fixture")
+    assert [c["checks"] for c in fixture] == list(range(len(fixture)))  # one check per example
+    # what was checked: the shapes (Hypothesis's failing example), the seed and the call that reproduces it
+    assert text.count("args=arguments(W=(1, 2), x=(2,))") == 2
+    assert "'W': array(" not in text
+    assert "seed 0, trial" in text
+    assert ("reproduce: chainrule.check_gradient(test_props.f, test_props.grad_W_half, np.zeros((1, 2), "
+            "'float64'), np.zeros((2,), 'float64'), argnums=0, trials=20, seed=0)") in text
+    assert "note: run inside a Hypothesis test with trials=20, shrink=False" in text
+    assert "chainrule_check=ChainruleCheck(defaults={})" in text
+
+
+def test_inside_a_hypothesis_test_checks_run_fewer_trials_unless_told_otherwise():
+    import numpy as np
+    from hypothesis import given, settings
+    from hypothesis import strategies as st
+
+    from chainrule.reference.pytest_plugin import ChainruleCheck
+
+    def f(x):
+        return (x ** 3).sum()
+
+    def grad(x):
+        return 3 * x ** 2
+
+    check = ChainruleCheck()
+    outside = check.gradient(f, grad, np.ones(3))
+    assert outside.trials == 100 and not any("Hypothesis" in n for n in outside.notes)
+
+    @settings(max_examples=1, database=None, deadline=None)
+    @given(st.just(None))
+    def inside(_):
+        implicit = check.gradient(f, grad, np.ones(3))
+        assert implicit.trials == 20 and any("trials=20, shrink=False" in n for n in implicit.notes)
+        told = ChainruleCheck({"trials": 7}).gradient(f, grad, np.ones(3))
+        assert told.trials == 7 and any("with shrink=False" in n for n in told.notes)
+        both = check.gradient(f, grad, np.ones(3), trials=5, shrink=True)
+        assert both.trials == 5 and not any("Hypothesis" in n for n in both.notes)
+
+    inside()
