@@ -14,13 +14,13 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from .harness import Suite
-from .suites import chain_rule, checking, elementwise, hvp, loss_gradient, sharded, softmax_jacobian
+from .suites import chain_rule, checkers, checking, elementwise, hvp, loss_gradient, sharded, softmax_jacobian
 
 __all__ = ["SUITES", "by_name", "select_suites"]
 
 #: Every suite, in the order they run and appear in ``results.json``.
 SUITES: tuple[Suite, ...] = tuple(m.SUITE for m in (
-    loss_gradient, elementwise, chain_rule, checking, sharded, softmax_jacobian, hvp,
+    loss_gradient, elementwise, chain_rule, checking, sharded, softmax_jacobian, hvp, checkers,
 ))
 
 

@@ -7,7 +7,7 @@ r"""Check anyone's hand-derived gradient, Jacobian, VJP, JVP or Hessian against 
 True
 >>> wrong = lambda W, x: np.outer(W @ x, x)                # the factor 2 forgotten
 >>> check_gradient(f, wrong, np.zeros((3, 4)), np.zeros(4)).diagnosis
-'off by a constant factor 0.5'
+'off by a constant factor 1/2'
 
 The candidate is the user's function; the reference is what JAX computes from ``f``:
 
@@ -102,12 +102,19 @@ Gradients, VJPs and JVPs are compared entry by entry in every mode (they are vec
 
 **Kinks.** One trial in ten is an *edge trial* (when the domain is ``real`` or ``unit``): about a
 third of the entries are set exactly to a kink point (``kink_points=(0.0,)``), a sixth to within
-1e−6…1e−2 of one, and arguments of equal shape tie on a third of their entries (``maximum(x, y)`` at
-``x = y``). Where candidate and JAX differ at such a point, JAX computes the one-sided derivatives
-(``jax.jvp`` at ``x ± h·e_j``, ``h = √ε·max(1, |x_j|)``): with ``kinks="between"`` (default) a claimed
-value between the left and right slopes is accepted and the report names the convention it follows;
-``kinks="jax"`` requires JAX's value. An edge trial where JAX's derivative is not finite, or where
-its two witnesses disagree, is dropped.
+1e−6…1e−2 of one, then entries are tied inside each argument (equal neighbours, the maximum and
+minimum copied onto other entries) and arguments of equal shape tie on a third of their entries
+(``maximum(x, y)`` at ``x = y``). Where candidate and JAX differ at such a point, JAX computes the
+one-sided derivatives (``jax.jvp`` at ``x ± h·e_j``, ``h = √ε·max(1, |x_j|)``): with
+``kinks="between"`` (default) a claimed value between the left and right slopes, or between JAX's
+derivatives with the trial's ties broken in other orders (the middle rank of ``sort`` at a three-way
+tie), is accepted and the report names the convention it follows; ``kinks="jax"`` requires JAX's
+value. An edge trial where JAX's derivative is not finite, or where its two witnesses disagree, is
+skipped and named in a note. So is an edge trial where ``f`` is singular or ill-conditioned (a
+roundoff-sized, kink- and tie-preserving change of the inputs moves JAX's derivative enough to explain
+the disagreement; :mod:`~chainrule.reference.checker.conditioning`), and one where the candidate
+raised a numerical error there. A candidate that raises or disagrees on an ordinary trial, or on a
+well-conditioned edge trial, fails.
 
 **Ties.** Entry by entry, ``1`` lies between the slopes ``0`` and ``1`` of both ``∂max(x, y)/∂x`` and
 ``∂max(x, y)/∂y`` at ``x = y``, yet moving ``x`` and ``y`` together changes ``max(x, y)`` at rate 1, so
@@ -116,9 +123,12 @@ the two partials must add up to 1. Where two differentiated arguments of one sha
 also computes the one-sided derivatives along the tie direction ``t = (e_j, e_j)`` (``jax.jvp`` of
 ``s ↦ f(x + s·e_j, y + s·e_j)`` at ``s = ±h``), and ``∂f/∂x_j + ∂f/∂y_j`` must lie between them, per
 output entry (for a VJP, of ``ctᵀf``): JAX's ``(½, ½)``, ``(1, 0)`` and ``(0, 1)`` pass, ``(1, 1)`` is
-*wrong at a tie*. Limits: ties are checked pairwise (a three-way tie as its pairs), only between equal
-positions of two arguments of one shape (not ``x_i = x_j`` inside one argument, as in ``max(x)``), and
-not at a tie on a kink point (``x_j = y_j = 0``), where each argument may sit on a kink of its own and
+*wrong at a tie*. Inside one argument (``max(x)``, max-pooling, ``sort``, ``top_k``), each group of
+equal entries ``G`` where the candidate differs from JAX must satisfy ``D− ≤ Σ_{j∈G} ∂f/∂x_j ≤ D+``
+along ``1_G``, per output entry: the first maximum, JAX's equal split and any permutation pass;
+routing the gradient to every tied maximum (``1 + 1``) is *wrong at a tie* (not checked for JVPs or
+in probe mode). Limits: ties between arguments are checked pairwise (a three-way tie as its pairs),
+and not at a tie on a kink point (``x_j = y_j = 0``), where each argument may sit on a kink of its own and
 follow its own convention (``|x| − |y|``: ``(1, 1)`` is a valid generalized gradient there).
 
 Conventions at the tie or kink (``relu`` at 0, ``abs`` at 0, ``clip`` at a bound, ``maximum`` at a
@@ -143,7 +153,11 @@ non-finite values, a derivative missing for an argument (zero where JAX is not),
 constant factor (sign flip, 2, 1/2, N, 1/N) or a factor that varies with the inputs, wrong at or
 only near a kink, wrong at a tie, holds only for symmetric matrices, holds only when dimensions
 coincide, one or a few wrong entries, a dropped term (a rank-one or diagonal difference), close but
-not exact, a candidate that raises, mutates its inputs or is nondeterministic. It lists the worst entries with
+not exact, a candidate that raises, mutates its inputs or is nondeterministic. For a VJP or JVP the
+failing trial's Jacobian is rebuilt from the candidate's products with the basis vectors (probed past
+``max_dense``) and diagnosed like a Jacobian: a rank-one term per slice (a normalization's variance
+path), a path that ignores an output's cotangent (an LSTM's ``dc_next``), not linear in the vector.
+Factors are written as people write them (``1/2``, ``√2``, ``N``). It lists the worst entries with
 their indices (only entries outside the tolerance), candidate and JAX labelled, the shapes, dtype,
 seed and trial, and a one-line call that reproduces it; ``report.inputs`` holds that trial's
 arguments. A wrong shape or structure fails every trial (no error is measured: ``n/a`` in the text,
@@ -172,8 +186,10 @@ from .checker.custom_rules import own_jvp, own_vjp
 from .checker.engine import run_once
 from .checker.precision import promote
 from .checker.problem import label_of, setup
+from .checker.programs import PROGRAMS
 from .checker.report import CheckReport
 from .checker.shrinking import coincidence, shrink
+from .strategies import exclude_from_deadline, property_test_options
 
 __all__ = [
     "CheckReport",
@@ -382,8 +398,10 @@ def assert_hessian(f: Callable[..., Any], hess: Callable[..., Any], *args: Any,
 def _check(kind: str, f: Any, cand: Any, args: tuple[Any, ...], argnums: Any,
            options: dict[str, Any], entry: str = "") -> CheckReport:
     start = time.perf_counter()
-    P = setup(kind, f, cand, args, argnums, options)
+    implicit = {k: v for k, v in property_test_options().items() if k not in options}
+    P = setup(kind, f, cand, args, argnums, {**implicit, **options})
     P.entry = entry
+    compiled_before = len(PROGRAMS)
     if entry and not P.custom_rules:
         raise ValueError(f"{entry}: {label_of(f)} uses no custom_vjp/custom_jvp rule of its own (JAX's library "
                          "rules, such as jax.nn.relu's, are not what is checked); to check a hand-written "
@@ -397,4 +415,11 @@ def _check(kind: str, f: Any, cand: Any, args: tuple[Any, ...], argnums: Any,
         elif report.ok and P.opts["vary_shapes"]:
             coincidence(P, shapes, report)
     report.seconds = time.perf_counter() - start
+    if implicit:
+        shown = ", ".join(f"{k}={v!r}" for k, v in implicit.items())
+        report.notes.append(f"run inside a Hypothesis test with {shown}: Hypothesis varies and shrinks the "
+                            f"shapes (pass {'/'.join(f'{k}=' for k in implicit)} to the check to change it); a "
+                            "check that compiled is left out of Hypothesis's deadline")
+        if len(PROGRAMS) != compiled_before:
+            exclude_from_deadline(report.seconds)
     return report

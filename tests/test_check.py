@@ -200,7 +200,7 @@ def test_transposed_gradient_of_a_square_matrix_is_caught_because_draws_are_not_
 
 def test_missing_factor_2():
     r = check_gradient(sin_x, lambda x: (jnp.sin(x) + x * jnp.cos(x)) / 2, np.zeros(4), **FAST)
-    assert r.diagnosis == "off by a constant factor 0.5"
+    assert r.diagnosis == "off by a constant factor 1/2"
 
 
 def test_missing_one_over_n():

@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import functools
 import os
-import resource
 import subprocess
 import sys
 import textwrap
@@ -101,19 +100,17 @@ def test_a_candidate_that_only_runs_in_float32_says_so_in_the_first_line():
 
 def test_a_large_dense_numpy_jacobian_stays_within_an_address_space_limit():
     # the landed checker grew to 24 GB on this and was killed by the kernel
-    code = textwrap.dedent("""
+    limit = 6 << 30  # address space, set in the child before JAX starts (the landed checker needed ~24 GB)
+    code = textwrap.dedent(f"""
+        import resource
+        resource.setrlimit(resource.RLIMIT_AS, ({limit}, {limit}))
         import numpy as np, jax.numpy as jnp
         from chainrule import check_jacobian
         r = check_jacobian(jnp.tanh, lambda x: np.diag(1 - np.tanh(x) ** 2), np.ones(3000), trials=100)
         print(r.ok, r.mode)
     """)
-    limit = 6 << 30
-
-    def cap() -> None:
-        resource.setrlimit(resource.RLIMIT_AS, (limit, limit))
-
     proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=600,
-                          preexec_fn=cap, env={**os.environ, "XLA_FLAGS": "--xla_force_host_platform_device_count=1"})
+                          env={**os.environ, "XLA_FLAGS": "--xla_force_host_platform_device_count=1"})
     assert proc.returncode == 0, proc.stderr[-2000:]
     assert proc.stdout.split() == ["True", "probe"]
 

@@ -9,7 +9,9 @@
 * :mod:`.checking`: the cost of checking one rule over many trials: vmapped vs looped, cold and warm;
 * :mod:`.sharded`: the loss gradient under ``jit`` with X sharded over 8 simulated CPU devices;
 * :mod:`.softmax_jacobian`: LF-1, the softmax Jacobian kept structured (O(k)) vs the dense ``k × k``;
-* :mod:`.hvp`: H-4 / H-5, closed-form Hessian-vector products vs ``jax.jvp(jax.grad)``.
+* :mod:`.hvp`: H-4 / H-5, closed-form Hessian-vector products vs ``jax.jvp(jax.grad)``;
+* :mod:`.checkers`: chainrule's checker vs ``jax.test_util.check_grads`` on the real-world backward
+  passes of ``tests/realworld/``: catch rate, false alarms and time, side by side.
 
 :mod:`._common` holds what several share (the dense-memory budget, the size grid). The suites import
 the harness; the harness imports no suite. :mod:`chainrule.benchmarks.registry` lists them.
