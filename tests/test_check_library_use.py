@@ -210,3 +210,13 @@ def test_blocks_not_compared_are_not_listed_as_failures():
                        W, x, argnums=(0, 1), **FAST)
     rows = [line for line in str(r).splitlines() if line.startswith("    W ")]
     assert rows and "FAIL" not in rows[0] and "not compared" in rows[0]
+
+
+def test_a_kink_value_between_the_slopes_reads_as_english():
+    # the landed text read "the candidate takes the a value between the slopes, JAX the left slope"
+    r = check_gradient(lambda z: jnp.sum(jnp.maximum(z, 0.0) * 0 + jnp.where(z > 0, z, 0.0)),
+                       lambda z: np.where(z > 0, 1.0, np.where(z == 0, 0.3, 0.0)), np.zeros(6), trials=100)
+    assert r.ok, str(r)
+    notes = [n for n in r.notes if "at a kink" in n]
+    assert notes and "the candidate takes a value between the slopes, JAX the left slope" in notes[0], notes
+    assert "the a value" not in str(r)
