@@ -146,6 +146,8 @@ class Suite:
     env: Mapping[str, str] = field(default_factory=dict)
     plot_cold: bool = False
     repeats: tuple[int, int] = (3, 15)  # (quick, full)
+    #: more Markdown for ``summary.md`` from the suite's ``results.json`` entry (a table of its own)
+    summary: Callable[[Mapping[str, Any]], str] | None = None
 
 
 # --- the machine --------------------------------------------------------------------------------

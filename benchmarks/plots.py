@@ -33,7 +33,7 @@ __all__ = ["plot_suite"]
 def plot_suite(suite: Mapping[str, Any], path: Path) -> Path:
     """Log-log time vs size (one line per contender) over the ratio to the baseline, per group; ``path``."""
     import matplotlib
-    from matplotlib.ticker import NullFormatter
+    from matplotlib.ticker import FuncFormatter, LogLocator, NullFormatter
 
     groups = list(dict.fromkeys(c["group"] for c in suite["cases"]))
     names = list(dict.fromkeys(r["name"] for c in suite["cases"] for r in c["contenders"]))
@@ -65,6 +65,10 @@ def plot_suite(suite: Mapping[str, Any], path: Path) -> Path:
                 ax_r.plot(xs, [p[1].get("ratio", math.nan) for p in pts], **style)
         for ax in (ax_t, ax_r):
             ax.set_xscale("log")
+            # minor ticks at 2× and 5× a power of ten, labelled plainly: a range narrower than a decade
+            # still has labels, and matplotlib's default labels every minor tick there, on top of each other
+            ax.xaxis.set_minor_locator(LogLocator(subs=(2.0, 5.0)))
+            ax.xaxis.set_minor_formatter(FuncFormatter(lambda v, _: f"{v:g}"))
             ax.grid(True, which="major", alpha=0.3)
         ax_t.set_yscale("log")
         ax_r.set_yscale("log")

@@ -62,6 +62,17 @@ def cell(row: Mapping[str, Any]) -> str:
     return text
 
 
+def _extra_summary(suite: Mapping[str, Any]) -> str:
+    """The suite's own Markdown (:attr:`~chainrule.benchmarks.harness.Suite.summary`), or ``""``."""
+    from .registry import by_name  # the registry imports the suites; imported late, no cycle
+
+    try:
+        own = by_name(suite["name"]).summary
+    except KeyError:
+        return ""
+    return own(suite) if own is not None else ""
+
+
 def summary_markdown(results: Mapping[str, Any]) -> str:
     """The run as Markdown: the machine, then per suite a table of medians (ratio to the baseline)."""
     m = results["machine"]
@@ -96,6 +107,9 @@ def summary_markdown(results: Mapping[str, Any]) -> str:
         where = stops(suite)
         if where:
             lines += ["", "Where references stop: " + "; ".join(where) + "."]
+        extra = _extra_summary(suite)
+        if extra:
+            lines += ["", extra.rstrip()]
         lines.append("")
     return "\n".join(lines)
 

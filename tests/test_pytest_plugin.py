@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import subprocess
 import sys
 
@@ -256,7 +257,10 @@ def test_a_failing_property_test_checks_each_shape_once_and_prints_what_it_check
     fixture = _logged(pytester, "fixture")
     assert [c["checks"] for c in fixture] == list(range(len(fixture)))  # one check per example
     # what was checked: the shapes (Hypothesis's failing example), the seed and the call that reproduces it
-    assert text.count("args=arguments(W=(1, 2), x=(2,))") == 2
+    # (pytest repeats each failure in its short summary where CI is set: look at the failing-case blocks)
+    for test in ("test_wrong_with_the_fixture", "test_wrong_with_assert_gradient"):
+        assert re.search(rf"Failing test case: {test}\([\s\S]{{0,160}}?args=arguments\(W=\(1, 2\), x=\(2,\)\)",
+                         text), test
     assert "'W': array(" not in text
     assert "seed 0, trial" in text
     assert ("reproduce: chainrule.check_gradient(test_props.f, test_props.grad_W_half, np.zeros((1, 2), "

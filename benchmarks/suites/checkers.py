@@ -2,8 +2,9 @@
 
 The cases are the hand-written backward passes of ``tests/realworld/rw_*.py`` (each a
 ``rw_case.Case``: a JAX forward ``f``, the author's NumPy derivative, and its realistic mistakes, the
-*mutants*). They are read from the repository by file path, so the suite runs from a checkout; an
-installed copy without ``tests/realworld`` raises :class:`FileNotFoundError` when its cases are built.
+*mutants*). They are read from the repository by file path, so the suite runs from a checkout (an
+editable install, or any install run from the checkout's folder; ``$CHAINRULE_REALWORLD`` names the
+folder elsewhere); without one it raises :class:`FileNotFoundError` when its cases are built.
 
 For every case, the two checkers judge the same candidates:
 
@@ -38,6 +39,7 @@ import importlib.util
 import inspect
 import itertools
 import logging
+import os
 import sys
 import time
 from collections.abc import Callable, Iterator, Mapping, Sequence
@@ -57,8 +59,19 @@ from ..harness import Case, Contender, Suite
 __all__ = ["BASELINE", "QUICK_CASES", "REALWORLD", "SUITE", "cases", "check_grads_verdict", "load_cases",
            "side_by_side"]
 
-#: ``tests/realworld`` of the checkout this module sits in (``benchmarks/suites/checkers.py``).
-REALWORLD = Path(__file__).resolve().parents[2] / "tests" / "realworld"
+def _find_realworld() -> Path:
+    """``tests/realworld`` of the checkout: ``$CHAINRULE_REALWORLD``, else beside this module
+    (``benchmarks/suites/checkers.py`` of an editable install), else the working directory or one above
+    it (an installed chainrule run from a checkout, as CI does), else the first of these."""
+    if os.environ.get("CHAINRULE_REALWORLD"):
+        return Path(os.environ["CHAINRULE_REALWORLD"]).resolve()
+    here = Path(__file__).resolve().parents[2] / "tests" / "realworld"
+    candidates = [here] + [p / "tests" / "realworld" for p in (Path.cwd(), *Path.cwd().parents)]
+    return next((c for c in candidates if (c / "rw_case.py").is_file()), here)
+
+
+#: ``tests/realworld`` of the checkout (:func:`_find_realworld`).
+REALWORLD = _find_realworld()
 
 #: The cases of the quick run: a recurrent step, attention, a gradient of a pytree, a matrix rule.
 QUICK_CASES = ("cs231n_rnn_step_backward", "mytorch_attention_backward", "nielsen_network_backprop",
@@ -428,16 +441,25 @@ def side_by_side(suite: Mapping[str, Any]) -> str:
     lines = ["| case | chainrule caught | chainrule diagnosed | chainrule false alarms | chainrule cold / warm "
              "| check_grads caught | check_grads errors | check_grads false alarms | check_grads cold / warm |",
              "|---|---|---|---|---|---|---|---|---|"]
+    total = {"chainrule": dict.fromkeys(("caught", "diagnosed_as_expected", "mutants", "false_alarms", "seeds"), 0),
+             "check_grads": dict.fromkeys(("caught", "errors", "mutants", "false_alarms", "seeds"), 0)}
     for c in suite["cases"]:
         p = c["params"]
         a, b = p.get("chainrule"), p.get("check_grads")
         if a is None or b is None:
             continue
+        for who, got in (("chainrule", a), ("check_grads", b)):
+            for key in total[who]:
+                total[who][key] += int(got[key])
         lines.append(
             f"| {c['label']} | {a['caught']}/{a['mutants']} | {a['diagnosed_as_expected']}/{a['mutants']} "
             f"| {a['false_alarms']}/{a['seeds']} | {_ms(a['cold_s'])} / {_ms(a['warm_s'])} "
             f"| {b['caught']}/{b['mutants']} | {b['errors']} | {b['false_alarms']}/{b['seeds']} "
             f"| {_ms(b['cold_s'])} / {_ms(b['warm_s'])} |")
+    a, b = total["chainrule"], total["check_grads"]
+    lines.append(f"| **all** | {a['caught']}/{a['mutants']} | {a['diagnosed_as_expected']}/{a['mutants']} "
+                 f"| {a['false_alarms']}/{a['seeds']} | | {b['caught']}/{b['mutants']} | {b['errors']} "
+                 f"| {b['false_alarms']}/{b['seeds']} | |")
     return "\n".join(lines) + "\n"
 
 
@@ -449,5 +471,5 @@ SUITE = Suite(
     "candidate wrapped as a custom_vjp through pure_callback). Timed: one check of each on a fresh seed, "
     "next to the JAX derivative at the example (the baseline) and the hand-written one. Mutants caught, "
     "false alarms and cold/warm times are in each case's params (checkers.side_by_side renders them).",
-    "differentiated entries", BASELINE, cases, repeats=(3, 5),
+    "differentiated entries", BASELINE, cases, repeats=(3, 5), summary=lambda suite: side_by_side(suite),
 )

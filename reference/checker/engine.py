@@ -63,6 +63,11 @@ class Prepared:
     dense_shapes: list[tuple[int, ...]]
 
 
+def _size(nbytes: float) -> str:
+    """``1.5 GiB``, ``2.1 MiB``: a byte count as people write it."""
+    return f"{nbytes / 2**30:.3g} GiB" if nbytes >= 2**30 else f"{nbytes / 2**20:.3g} MiB"
+
+
 def run_once(P: Problem, shapes: list[tuple[int, ...]], trials: int, seed: int) -> CheckReport:
     """One check at one set of shapes: draw, run, compare, diagnose."""
     prep = prepare(P, shapes, trials, seed)
@@ -122,8 +127,8 @@ def prepare(P: Problem, shapes: list[tuple[int, ...]], trials: int, seed: int) -
         fits = 3 * 8 * entries <= P.opts["memory"]
         if mode == "dense" and not fits:
             raise ValueError(f"mode='dense': one trial's {P.kind} has {entries:,} entries, "
-                             f"{3 * 8 * entries / 2**30:.2g} GiB with JAX's two witnesses and the candidate's, "
-                             f"above the memory budget of {P.opts['memory'] / 2**30:.2g} GiB; use mode='probe' "
+                             f"{_size(3 * 8 * entries)} with JAX's two witnesses and the candidate's, "
+                             f"above the memory budget of {_size(P.opts['memory'])}; use mode='probe' "
                              "(random products, no dense Jacobian) or raise memory=")
         P.dense = mode == "dense" or (mode == "auto" and entries <= P.opts["max_dense"] and fits)
     else:

@@ -1,0 +1,62 @@
+"""Behaviour tests that kill the checker's mutants which survived the landed suite (issue 16).
+
+Each test pins what a user sees, not a private constant: the last trial of a chunked run is checked,
+a factor equal to a dimension of 3 is named, and a report's time is the time it took.
+"""
+
+from __future__ import annotations
+
+import time
+
+import jax.numpy as jnp
+import numpy as np
+
+from chainrule import check_gradient, check_jacobian
+from chainrule.reference.samplers import Domain
+
+TRIALS = 10
+MARK = 7.0  # a value no Gaussian draw takes: the last trial carries it
+
+
+def _last_trial_marked(rng: np.random.Generator, shape: tuple[int, ...]) -> np.ndarray:
+    x = rng.uniform(-1.0, 1.0, shape)
+    x[-1, 0] = MARK  # (trials, n): only the last trial holds the mark
+    return x
+
+
+MARKED = Domain("last trial marked", _last_trial_marked, "uniform(-1, 1); the last trial has x[0] = 7")
+
+
+def _jac_wrong_on_the_last_trial(x):
+    J = jnp.diag(jnp.cos(x))
+    return jnp.where(x[0] == MARK, 2.0 * J, J)
+
+
+def test_a_failure_only_in_the_last_trial_of_a_chunked_run_is_caught():
+    # a 300-wide Jacobian under a 4 MiB budget runs one trial per chunk; the last chunk is the last trial
+    x = np.zeros(300)
+    whole = check_jacobian(jnp.sin, _jac_wrong_on_the_last_trial, x, trials=TRIALS, domains={"x": MARKED},
+                           mode="dense", shrink=False)
+    chunked = check_jacobian(jnp.sin, _jac_wrong_on_the_last_trial, x, trials=TRIALS, domains={"x": MARKED},
+                             mode="dense", shrink=False, memory=1 << 22)
+    for r in (whole, chunked):
+        assert not r.ok and r.failures == 1 and r.trial == TRIALS - 1, str(r)
+    assert chunked.max_abs_error == whole.max_abs_error
+
+
+def test_a_factor_equal_to_a_dimension_of_3_is_named():
+    r = check_gradient(lambda x: jnp.mean(x ** 2), lambda x: 2 * x, np.zeros(3), trials=10)
+    assert r.diagnosis.startswith("off by a constant factor 3 (= N with N = 3"), r.diagnosis
+
+
+def test_a_factor_of_2_is_not_named_as_a_dimension():
+    r = check_gradient(lambda x: jnp.mean(x ** 2), lambda x: 2 * x / 3 * 2, np.zeros(3), trials=10)
+    assert r.diagnosis == "off by a constant factor 2", r.diagnosis
+
+
+def test_a_reports_time_is_positive_and_below_the_wall_time():
+    start = time.perf_counter()
+    r = check_gradient(lambda x: jnp.sum(jnp.sin(x)), lambda x: jnp.cos(x), np.zeros(4), trials=10)
+    wall = time.perf_counter() - start
+    assert 0 < r.seconds <= wall
+    assert r.to_dict()["seconds"] == r.seconds
