@@ -396,7 +396,10 @@ def run(suites: Sequence[Suite], *, quick: bool, command: str,
     machine = machine_info()
     out = []
     for suite in suites:
-        out.append(run_suite(suite, quick, (lambda case, s=suite: on_case(s.name, case)) if on_case else None))
+        result = run_suite(suite, quick, (lambda case, s=suite: on_case(s.name, case)) if on_case else None)
+        if suite.summary is not None:  # the suite's own table, kept with its data for summary.md
+            result["summary_markdown"] = suite.summary(result)
+        out.append(result)
     machine["load_average_end"] = list(os.getloadavg()) if hasattr(os, "getloadavg") else None
     return {
         "schema": SCHEMA, "created": datetime.now(UTC).isoformat(timespec="seconds"),

@@ -62,17 +62,6 @@ def cell(row: Mapping[str, Any]) -> str:
     return text
 
 
-def _extra_summary(suite: Mapping[str, Any]) -> str:
-    """The suite's own Markdown (:attr:`~chainrule.benchmarks.harness.Suite.summary`), or ``""``."""
-    from .registry import by_name  # the registry imports the suites; imported late, no cycle
-
-    try:
-        own = by_name(suite["name"]).summary
-    except KeyError:
-        return ""
-    return own(suite) if own is not None else ""
-
-
 def summary_markdown(results: Mapping[str, Any]) -> str:
     """The run as Markdown: the machine, then per suite a table of medians (ratio to the baseline)."""
     m = results["machine"]
@@ -107,7 +96,7 @@ def summary_markdown(results: Mapping[str, Any]) -> str:
         where = stops(suite)
         if where:
             lines += ["", "Where references stop: " + "; ".join(where) + "."]
-        extra = _extra_summary(suite)
+        extra = suite.get("summary_markdown")  # the suite's own table (Suite.summary), when it has one
         if extra:
             lines += ["", extra.rstrip()]
         lines.append("")
