@@ -60,3 +60,47 @@ def test_a_reports_time_is_positive_and_below_the_wall_time():
     wall = time.perf_counter() - start
     assert 0 < r.seconds <= wall
     assert r.to_dict()["seconds"] == r.seconds
+
+
+# -- survivors of the pilot sample (tests/mutation/README.md) -------------------------------------------
+
+
+def _relu_sum(z):
+    return jnp.sum(jnp.maximum(z, 0.0))
+
+
+def test_wrong_only_near_a_kink_counts_the_trials_that_pass():
+    r = check_gradient(_relu_sum, lambda z: (z > 0.05).astype(z.dtype), np.zeros(6), trials=100, shrink=False)
+    assert r.diagnosis.startswith("wrong only near a kink")
+    assert f"and {100 - r.failures} of 100 trials pass" in r.diagnosis, r.diagnosis
+
+
+def test_probe_mode_names_the_trial_it_rebuilt():
+    r = check_jacobian(jnp.sin, lambda x: 2 * jnp.diag(jnp.cos(x)), np.zeros(300), trials=10, mode="probe",
+                       shrink=False)
+    assert not r.ok
+    assert f"trial {r.trial + 1} was rebuilt densely for the diagnosis" in " ".join(r.notes), r.notes
+
+
+def _inv(x):
+    return jnp.linalg.inv(x)
+
+
+def _raises_two_ways(x, g):
+    # HIPS/autograd's grad_inv (lambda ans, x: lambda g: -ans.T @ g @ ans.T), raising two kinds of error
+    # where x is singular: LinAlgError from NumPy, ZeroDivisionError from a determinant test of its own
+    if x[0, 0] == 0 and np.linalg.det(x) == 0:
+        raise ZeroDivisionError("det(x) = 0")
+    ans = np.linalg.inv(x)
+    return -ans.T @ g @ ans.T
+
+
+def test_skipped_trials_name_every_kind_of_error_raised():
+    from chainrule import check_vjp
+
+    notes = [n for s in range(20) for n in check_vjp(_inv, _raises_two_ways, np.zeros((3, 3)), seed=s).notes
+             if "skipped" in n]
+    # the first kind (sorted), then how many others: "LinAlgError: Singular matrix (and 1 other error)"
+    assert any("the candidate raised LinAlgError: Singular matrix (and 1 other error) there" in n for n in notes), \
+        notes[:4]
+    assert not any("other errors" in n for n in notes)  # two kinds: "1 other error", never "errors"

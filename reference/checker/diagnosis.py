@@ -290,8 +290,10 @@ def _one_line(bad: np.ndarray, out_shape: tuple[int, ...], in_shape: tuple[int, 
 
 
 def diagnose_values(c: np.ndarray, r: np.ndarray, *, out_shape: tuple[int, ...],
-                    in_shape: tuple[int, ...], dims: tuple[int, ...] = (), rtol: float = 1e-9,
-                    atol: float = 1e-12, pattern_rtol: float = 1e-6) -> str:
+                    # equivalent mutants: every caller passes the check's rtol and atol; these defaults
+                    # are the float64 row of TOLERANCES for direct calls
+                    in_shape: tuple[int, ...], dims: tuple[int, ...] = (), rtol: float = 1e-9,  # pragma: no mutate
+                    atol: float = 1e-12, pattern_rtol: float = 1e-6) -> str:  # pragma: no mutate
     """Name the mistake when ``c`` and ``r`` have one shape but differ (see the module's table).
 
     ``rtol``/``atol`` decide which entries are wrong; ``pattern_rtol`` how exactly a pattern (factor,

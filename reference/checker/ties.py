@@ -103,8 +103,10 @@ def check_ties(P: Problem, blocks: list[Block], leaves: list[np.ndarray], extra:
             m = max(1, math.prod(A.out_shape))
             ca, ra = (a[t].astype(np.float64).reshape(m, -1) for a in (claimed[ia], ref[ia]))
             cb, rb = (a[t].astype(np.float64).reshape(m, -1) for a in (claimed[ib], ref[ib]))
-            tb = tol.atol + tol.rtol * max(float(np.max(np.abs(ra), initial=0.0)),
-                                           float(np.max(np.abs(rb), initial=0.0)))
+            # equivalent mutants (the initial values): this bound only picks which tied entries to examine;
+            # a floor of 1 instead of 0 moves it by rtol, below any difference a tie produces
+            tb = tol.atol + tol.rtol * max(float(np.max(np.abs(ra), initial=0.0)),  # pragma: no mutate
+                                           float(np.max(np.abs(rb), initial=0.0)))  # pragma: no mutate
             differs = ((np.abs(ca - ra) > tb) | (np.abs(cb - rb) > tb))[:, tied].any(axis=0)
             items.extend((t, int(j)) for j in tied[differs])
         if not items:
