@@ -13,11 +13,13 @@ from __future__ import annotations
 import argparse
 import random
 
-from cosmic_ray.work_db import WorkDB, use_db
-from cosmic_ray.work_item import WorkerOutcome, WorkResult
-
 
 def main() -> None:
+    # imported here: the test run collects this file for doctests, where cosmic-ray (the mutation extra)
+    # need not be installed
+    from cosmic_ray.work_db import WorkDB, use_db
+    from cosmic_ray.work_item import WorkerOutcome, WorkResult
+
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     p.add_argument("session")
     p.add_argument("n", type=int)
