@@ -304,9 +304,8 @@ def check_custom_vjp(f: Callable[..., Any], *args: Any, argnums: int | tuple[int
     >>> r.ok, r.candidate
     (False, 'jax.vjp(<lambda>) through its custom rules')
     """
-    label = options.pop("name", None) or f"jax.vjp({label_of(f)}) through its custom rules"
-    return _check("vjp", f, own_vjp(f, argnums), args, argnums, {**options, "name": label,
-                                                                 "custom_rules": "inline"}, "check_custom_vjp")
+    return _check("vjp", f, own_vjp(f, argnums), args, argnums, _own_rule_options("vjp", f, options),
+                  "check_custom_vjp")
 
 
 def check_custom_jvp(f: Callable[..., Any], *args: Any, argnums: int | tuple[int, ...] = 0,
@@ -322,9 +321,15 @@ def check_custom_jvp(f: Callable[..., Any], *args: Any, argnums: int | tuple[int
     >>> check_custom_jvp(cube, np.zeros(3), trials=10).ok
     True
     """
-    label = options.pop("name", None) or f"jax.jvp({label_of(f)}) through its custom rules"
-    return _check("jvp", f, own_jvp(f, argnums), args, argnums, {**options, "name": label,
-                                                                 "custom_rules": "inline"}, "check_custom_jvp")
+    return _check("jvp", f, own_jvp(f, argnums), args, argnums, _own_rule_options("jvp", f, options),
+                  "check_custom_jvp")
+
+
+def _own_rule_options(kind: str, f: Callable[..., Any], options: dict[str, Any]) -> dict[str, Any]:
+    """A ``check_custom_*`` call's options: the candidate named for ``f``'s rules, which are inlined in the
+    reference (the rules are what is checked)."""
+    return {**options, "name": options.get("name") or f"jax.{kind}({label_of(f)}) through its custom rules",
+            "custom_rules": "inline"}
 
 
 def _assert(kind: str, f: Callable[..., Any], cand: Callable[..., Any], args: tuple[Any, ...],
@@ -341,18 +346,16 @@ def assert_custom_vjp(f: Callable[..., Any], *args: Any, argnums: int | tuple[in
                       **options: Any) -> CheckReport:
     """:func:`check_custom_vjp`, raising ``AssertionError(str(report))`` on failure; returns the report."""
     __tracebackhide__ = True
-    label = options.pop("name", None) or f"jax.vjp({label_of(f)}) through its custom rules"
-    return _assert("vjp", f, own_vjp(f, argnums), args, argnums, {**options, "name": label,
-                                                                  "custom_rules": "inline"}, "check_custom_vjp")
+    return _assert("vjp", f, own_vjp(f, argnums), args, argnums, _own_rule_options("vjp", f, options),
+                   "check_custom_vjp")
 
 
 def assert_custom_jvp(f: Callable[..., Any], *args: Any, argnums: int | tuple[int, ...] = 0,
                       **options: Any) -> CheckReport:
     """:func:`check_custom_jvp`, raising ``AssertionError(str(report))`` on failure; returns the report."""
     __tracebackhide__ = True
-    label = options.pop("name", None) or f"jax.jvp({label_of(f)}) through its custom rules"
-    return _assert("jvp", f, own_jvp(f, argnums), args, argnums, {**options, "name": label,
-                                                                  "custom_rules": "inline"}, "check_custom_jvp")
+    return _assert("jvp", f, own_jvp(f, argnums), args, argnums, _own_rule_options("jvp", f, options),
+                   "check_custom_jvp")
 
 
 def assert_gradient(f: Callable[..., Any], grad: Callable[..., Any], *args: Any,

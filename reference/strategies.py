@@ -122,11 +122,14 @@ def property_test_options() -> dict[str, Any]:
     >>> seen
     [{'trials': 20, 'shrink': False}]
     """
-    hypothesis = sys.modules.get("hypothesis")
-    in_test = getattr(hypothesis, "currently_in_test_context", None)
-    if in_test is None or not in_test():
-        return {}
-    return dict(PROPERTY_TEST_OPTIONS)
+    return dict(PROPERTY_TEST_OPTIONS) if _in_hypothesis_test() else {}
+
+
+def _in_hypothesis_test() -> bool:
+    """Whether a Hypothesis test is running an example (never imports Hypothesis: where it is not
+    imported yet, no Hypothesis test is running)."""
+    in_test = getattr(sys.modules.get("hypothesis"), "currently_in_test_context", None)
+    return in_test is not None and bool(in_test())
 
 
 def exclude_from_deadline(seconds: float, why: str = "chainrule: compiling a check") -> None:
@@ -139,9 +142,7 @@ def exclude_from_deadline(seconds: float, why: str = "chainrule: compiling a che
     compilation is left out the same way. Outside a Hypothesis test, or where that record is not
     there, nothing happens.
     """
-    hypothesis = sys.modules.get("hypothesis")
-    in_test = getattr(hypothesis, "currently_in_test_context", None)
-    if in_test is None or not in_test() or seconds <= 0:
+    if seconds <= 0 or not _in_hypothesis_test():
         return
     try:
         from hypothesis.control import current_build_context

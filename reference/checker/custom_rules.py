@@ -95,19 +95,15 @@ def _user_rules(jaxpr: Any, found: list[str]) -> list[str]:
     return found
 
 
-def _structs(args: Sequence[Any]) -> list[jax.ShapeDtypeStruct]:
-    out = []
-    for a in args:
-        aval = a if hasattr(a, "shape") and not hasattr(a, "__jax_array__") and type(a).__name__ == "ShapedArray" \
-            else jax.typeof(a)
-        out.append(jax.ShapeDtypeStruct(aval.shape, aval.dtype, weak_type=getattr(aval, "weak_type", False)))
-    return out
+def _structs(avals: Sequence[Any]) -> list[jax.ShapeDtypeStruct]:
+    """Shape-dtype stand-ins for abstract values (``jax.typeof`` of arrays, or a jaxpr's ``v.aval``)."""
+    return [jax.ShapeDtypeStruct(a.shape, a.dtype, weak_type=getattr(a, "weak_type", False)) for a in avals]
 
 
 def custom_rules_in(f: Callable[..., Any], args: tuple[Any, ...]) -> list[str]:
     """The custom rules defined outside JAX that ``f(*args)`` uses: ``"custom_vjp name at file:line"``."""
     flat, tree = jax.tree_util.tree_flatten(args)
-    closed = jax.make_jaxpr(f)(*jax.tree_util.tree_unflatten(tree, _structs(flat)))
+    closed = jax.make_jaxpr(f)(*jax.tree_util.tree_unflatten(tree, _structs([jax.typeof(a) for a in flat])))
     return _user_rules(closed.jaxpr, [])
 
 
@@ -182,7 +178,7 @@ def inline_custom_rules(f: Callable[..., Any]) -> Callable[..., Any]:
     def inlined(*args: Any) -> Any:
         flat, tree = jax.tree_util.tree_flatten(args)
         closed, out_shape = jax.make_jaxpr(f, return_shape=True)(
-            *jax.tree_util.tree_unflatten(tree, _structs(flat)))
+            *jax.tree_util.tree_unflatten(tree, _structs([jax.typeof(a) for a in flat])))
         outs = _evaluate(closed.jaxpr, closed.consts, flat)
         return jax.tree_util.tree_unflatten(jax.tree_util.tree_structure(out_shape), outs)
 

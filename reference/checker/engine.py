@@ -15,6 +15,7 @@ import numpy as np
 
 from . import diagnosis as dx
 from .blocks import contract, describe_struct, expected_dense_struct, make_blocks
+from .compare import errors
 from .drawing import draw, extras
 from .hints import argnums_hint, call_hint
 from .judge import judge
@@ -215,6 +216,14 @@ def execute(prep: Prepared, joint_out: Any = None) -> CheckReport:
     if not traceable:
         refs, primal_ok = run_batched(progs["ref"], leaves, extra, T, per_trial, memory)
         claimed_per: list[list[np.ndarray]] = []
+
+        def kept(parts: list[np.ndarray], t: int) -> list[np.ndarray]:
+            """One trial's outputs as kept: in probe mode its products, not its dense Jacobian."""
+            if P.dense:
+                return parts
+            ex_t = {k: [a[t:t + 1] for a in v] for k, v in extra.items()}
+            return [p_[0] for p_ in contract(P, [p_[None] for p_ in parts], ex_t, blocks, out_shapes, shapes)]
+
         for t in range(T):
             cargs = numpy_args(P, leaves, extra, t)
             before = [np.array(a) for a in jax.tree_util.tree_leaves(cargs)]  # snapshot BEFORE the call
@@ -226,7 +235,7 @@ def execute(prep: Prepared, joint_out: Any = None) -> CheckReport:
                     return fail(report, f"the candidate raised {first_line(exc)} on an ordinary trial (not one "
                                          "the checker built at a kink)", trial=t, stopped=True)
                 skipped[t] = first_line(exc)
-                claimed_per.append([np.full(s_, np.nan) for s_ in prep.dense_shapes])
+                claimed_per.append(kept([np.full(s_, np.nan) for s_ in prep.dense_shapes], t))
                 continue
             except Exception as exc:
                 report.inputs = trial_inputs(P, leaves, t)
@@ -248,26 +257,17 @@ def execute(prep: Prepared, joint_out: Any = None) -> CheckReport:
                     a_l, b_l = jax.tree_util.tree_leaves(out), jax.tree_util.tree_leaves(again)
                     # two calls may round differently (micrograd sums over a set, whose order varies):
                     # only a difference the tolerance would see is nondeterminism
-                    diffs = [float(np.max(np.abs(np.asarray(a, np.float64) - np.asarray(b, np.float64)),
-                                          initial=0.0)) for a, b in zip(a_l, b_l, strict=True)
-                             if not np.array_equal(a, b, equal_nan=True)
-                             and not np.max(np.abs(np.asarray(a, np.float64) - np.asarray(b, np.float64)),
-                                            initial=0.0) <= P.tol.atol + P.tol.rtol * float(
-                                 np.max(np.abs(np.asarray(a, np.float64)), initial=0.0))]
+                    diffs = []
+                    for a, b in zip(a_l, b_l, strict=True):
+                        if not np.array_equal(a, b, equal_nan=True):
+                            err, _, agree, _ = errors(np.asarray(b)[None], np.asarray(a)[None], P.tol)
+                            if not agree[0]:
+                                diffs.append(float(err[0]))
                     if diffs:
                         report.inputs = trial_inputs(P, leaves, 0)
                         return fail(report, f"nondeterministic candidate: two calls on the same inputs "
                                              f"differ by up to {max(diffs):.3g}", trial=0, stopped=True)
-            parts = [np.asarray(a) for a in jax.tree_util.tree_leaves(out)]
-            if not P.dense:  # one trial's products, not its dense Jacobian, are kept
-                ex_t = {k: [a[t:t + 1] for a in v] for k, v in extra.items()}
-                parts = [p_[0] for p_ in contract(P, [p_[None] for p_ in parts], ex_t, blocks, out_shapes, shapes)]
-            claimed_per.append(parts)
-        if skipped and not P.dense:  # the NaN placeholders are dense-shaped: contract them too
-            for t in skipped:
-                ex_t = {k: [a[t:t + 1] for a in v] for k, v in extra.items()}
-                claimed_per[t] = [p_[0] for p_ in contract(P, [p_[None] for p_ in claimed_per[t]], ex_t, blocks,
-                                                              out_shapes, shapes)]
+            claimed_per.append(kept([np.asarray(a) for a in jax.tree_util.tree_leaves(out)], t))
         claimed = [np.stack(parts) for parts in zip(*claimed_per, strict=True)]
         notes.append("the candidate is not JAX-traceable: it ran in a loop, one trial at a time")
 
