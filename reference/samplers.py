@@ -13,6 +13,11 @@ the same seed gives the same draws on every machine.
 | ``probability`` | uniform on [0, 1]                                          | binary labels (soft targets)        |
 | ``simplex``   | a probability vector along the last axis (softmax of normal draws) | cross-entropy targets          |
 | ``well_conditioned`` | square ``(…, n, n)``: ``U diag(±σ) Vᵀ``, σ log-uniform on [0.5, 2] | inverse, det, log det |
+| ``symmetric`` | square: ``(M + Mᵀ)/2``, M standard normal                    | Cookbook rows with A = Aᵀ           |
+| ``symmetric_invertible`` | square: ``Q diag(±σ) Qᵀ``, σ log-uniform on [0.5, 2] | symmetric and invertible         |
+| ``spd``       | square: ``Q diag(σ) Qᵀ``, σ log-uniform on [0.5, 2]          | positive definite (ln det, SPD)     |
+| ``orthogonal`` | square: Q of a QR, its R's diagonal made positive (Haar) | Qᵀ Q = I                          |
+| ``full_rank`` | ``(…, m, n)``: ``U diag(σ) Vᵀ``, U, V orthonormal, σ in [0.5, 2] | full rank (X⁺, XᵀX) |
 
 >>> import numpy as np
 >>> x = sample("nonzero", np.random.default_rng(0), (1000,), "float64")
@@ -84,6 +89,67 @@ def _well_conditioned(rng: np.random.Generator, shape: tuple[int, ...]) -> np.nd
     return (U * sigma[..., None, :]) @ np.swapaxes(V, -1, -2)
 
 
+def _orthonormal(rng: np.random.Generator, shape: tuple[int, ...]) -> np.ndarray:
+    """``(…, m, k)`` with orthonormal columns (m ≥ k): Q of a QR with R's diagonal made positive (Haar)."""
+    Q, R = np.linalg.qr(rng.standard_normal(shape))
+    return Q * np.sign(np.sign(np.diagonal(R, axis1=-2, axis2=-1)) + 0.5)[..., None, :]
+
+
+def _square(name: str, shape: tuple[int, ...]) -> int:
+    if len(shape) < 2 or shape[-1] != shape[-2]:
+        raise ValueError(f"the {name} domain draws square matrices (…, n, n), got shape {shape}")
+    return shape[-1]
+
+
+def _sigma(rng: np.random.Generator, shape: tuple[int, ...]) -> np.ndarray:
+    return np.exp(rng.uniform(np.log(0.5), np.log(2.0), shape))
+
+
+def _symmetric(rng: np.random.Generator, shape: tuple[int, ...]) -> np.ndarray:
+    """Square ``(M + Mᵀ)/2`` with M standard normal."""
+    _square("symmetric", shape)
+    M = rng.standard_normal(shape)
+    return (M + np.swapaxes(M, -1, -2)) / 2
+
+
+def _eigen(rng: np.random.Generator, shape: tuple[int, ...], signs: bool) -> np.ndarray:
+    n = shape[-1]
+    Q = _orthonormal(rng, shape)
+    lam = _sigma(rng, (*shape[:-2], n))
+    if signs:
+        lam = lam * rng.choice([-1.0, 1.0], lam.shape)
+    return (Q * lam[..., None, :]) @ np.swapaxes(Q, -1, -2)
+
+
+def _symmetric_invertible(rng: np.random.Generator, shape: tuple[int, ...]) -> np.ndarray:
+    """Square ``Q diag(±σ) Qᵀ``: symmetric, eigenvalues of either sign with |λ| in [0.5, 2]."""
+    _square("symmetric_invertible", shape)
+    return _eigen(rng, shape, signs=True)
+
+
+def _spd(rng: np.random.Generator, shape: tuple[int, ...]) -> np.ndarray:
+    """Square ``Q diag(σ) Qᵀ``: symmetric positive definite, eigenvalues in [0.5, 2]."""
+    _square("spd", shape)
+    return _eigen(rng, shape, signs=False)
+
+
+def _orthogonal(rng: np.random.Generator, shape: tuple[int, ...]) -> np.ndarray:
+    """Square orthogonal Q (QᵀQ = I), Haar-distributed."""
+    _square("orthogonal", shape)
+    return _orthonormal(rng, shape)
+
+
+def _full_rank(rng: np.random.Generator, shape: tuple[int, ...]) -> np.ndarray:
+    """``(…, m, n)``: ``U diag(σ) Vᵀ`` with orthonormal U (m × k), V (n × k), k = min(m, n), σ in [0.5, 2]."""
+    if len(shape) < 2:
+        raise ValueError(f"the full_rank domain draws matrices (…, m, n), got shape {shape}")
+    m, n = shape[-2:]
+    k = min(m, n)
+    U = _orthonormal(rng, (*shape[:-2], m, k))
+    V = _orthonormal(rng, (*shape[:-2], n, k))
+    return (U * _sigma(rng, (*shape[:-2], k))[..., None, :]) @ np.swapaxes(V, -1, -2)
+
+
 DOMAINS: dict[str, Domain] = {
     d.name: d
     for d in (
@@ -95,6 +161,11 @@ DOMAINS: dict[str, Domain] = {
         Domain("probability", _probability, "uniform on [0, 1]"),
         Domain("simplex", _simplex, "probability vectors along the last axis"),
         Domain("well_conditioned", _well_conditioned, "square, singular values in [0.5, 2]"),
+        Domain("symmetric", _symmetric, "square symmetric, (M + Mᵀ)/2"),
+        Domain("symmetric_invertible", _symmetric_invertible, "square symmetric, |eigenvalues| in [0.5, 2]"),
+        Domain("spd", _spd, "symmetric positive definite, eigenvalues in [0.5, 2]"),
+        Domain("orthogonal", _orthogonal, "square orthogonal (Haar)"),
+        Domain("full_rank", _full_rank, "full rank m × n, singular values in [0.5, 2]"),
     )
 }
 

@@ -11,9 +11,10 @@ from typing import Any
 
 from ..samplers import DOMAINS, Domain
 
-__all__ = ["TOPICS", "Arg", "Rule", "formula_of", "split_citation"]
+__all__ = ["EXPECTATIONS", "TOPICS", "Arg", "Rule", "formula_of", "split_citation"]
 
-#: DESIGN.md's topic vocabulary: the paper's nine, then the four beyond it.
+#: DESIGN.md's topic vocabulary: the paper's nine, then the four beyond it (``cookbook``: the Matrix
+#: Cookbook's Chapter 2, one record per ``CB-<n>`` row of COOKBOOK.md).
 TOPICS = (
     "scalar",
     "partial",
@@ -26,11 +27,16 @@ TOPICS = (
     "loss",
     "layer",
     "loss-fn",
-    "matrix",
+    "cookbook",
     "hessian",
 )
 
 ORIGINS = ("paper", "extension", "implied", "assumed", "tutorial")
+
+#: What ``chainrule verify`` expects of a record: that its closed form agrees with JAX (``"pass"``), or,
+#: for a printed formula known to be wrong (a misprint of the Matrix Cookbook, kept so that the misprint
+#: stays demonstrated), that it disagrees (``"fail"``: status ``xfail``; a pass is then a failure).
+EXPECTATIONS = ("pass", "fail")
 
 
 #: What a trailing citation's text starts with or holds: a RULES ID, a Cookbook equation, a project ID
@@ -151,6 +157,13 @@ class Rule:
     kink: Callable[..., Any] | None = None
     kink_margin: float = 0.05
     note: str = ""
+    #: Other IDs that select this record in ``-k`` (a record that moved keeps its old ID: ``MAT-3`` → ``CB-70``).
+    aliases: tuple[str, ...] = ()
+    #: ``"fail"`` for a formula that is wrong on purpose (a printed misprint); see :data:`EXPECTATIONS`.
+    expect: str = "pass"
+    #: For an expected failure: what is wrong with the printed formula, in a sentence (shown with the
+    #: engine's own diagnosis in ``verify``'s result).
+    misprint: str = ""
     #: Public analytic helpers that ``derivative`` is computed *through* (the chain-rule combinators of
     #: :mod:`chainrule.analytic.chain`): they have no primal of their own, so this record is what verifies them.
     uses: tuple[Callable[..., Any], ...] = ()
@@ -162,6 +175,10 @@ class Rule:
             problems.append(f"topic {self.topic!r} is not one of {TOPICS}")
         if self.origin not in ORIGINS:
             problems.append(f"origin {self.origin!r} is not one of {ORIGINS}")
+        if self.expect not in EXPECTATIONS:
+            problems.append(f"expect {self.expect!r} is not one of {EXPECTATIONS}")
+        if (self.expect == "fail") != bool(self.misprint):
+            problems.append("an expected failure (expect='fail') states its misprint, and only it does")
         if self.wrt not in names:
             problems.append(f"wrt {self.wrt!r} is not an argument ({names})")
         if self.layout not in ("numerator", "denominator"):

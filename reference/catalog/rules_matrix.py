@@ -1,9 +1,10 @@
-"""Catalog records for matrix derivatives (topic ``matrix``): IDs ``MAT-1`` … ``MAT-13``, beyond the paper.
+"""Catalog records for the matrix derivatives of :mod:`chainrule.analytic.matrix` (topic ``cookbook``).
 
-ID scheme (not in RULES.md, origin "extension"): one ID per identity, each citing its equation in
-Petersen & Pedersen, *The Matrix Cookbook* (version of November 15, 2012) in ``section``; the table
-is in :mod:`chainrule.analytic.matrix`. Invertible arguments are drawn from the ``well_conditioned`` domain
-(``U diag(±σ) Vᵀ``, σ in [0.5, 2]: determinants of either sign, condition number ≤ 4).
+These were the project's first Matrix Cookbook records, ``MAT-1`` … ``MAT-13``; they now carry the
+Cookbook's own equation numbers (``CB-<n>``, COOKBOOK.md §5 maps them), and the old IDs stay as aliases,
+so ``chainrule verify -k MAT-3`` still selects ``CB-70``'s record and ``-k matrix`` all of them. The
+rest of Chapter 2 is in the ``rules_cookbook_*`` modules. Invertible arguments are drawn from the
+``well_conditioned`` domain (``U diag(±σ) Vᵀ``, σ in [0.5, 2]: determinants of either sign, condition number ≤ 4).
 """
 
 from __future__ import annotations
@@ -24,11 +25,18 @@ SQUARE_SIZES = ({"n": 1}, {"n": 3})
 _SQ = Arg("X", ("n", "n"), "well_conditioned")
 
 
+#: The Cookbook section of each equation these records cite.
+_SECTION = {"40": "2", "49": "2.1.2", "57": "2.1.4", "60": "2.2", "61": "2.2", "69": "2.4.1", "70": "2.4.1",
+            "81": "2.4.2", "84": "2.4.2", "100": "2.5.1", "101": "2.5.1", "108": "2.5.2", "132": "2.7.1"}
+
+
 def _rule(name: str, rid: str, eq: str, primal: Callable[..., Any],
           derivative: Callable[..., Any], args: tuple[Arg, ...], wrt: str,
           sizes: tuple[dict[str, int], ...], **kw: Any) -> Rule:
-    return Rule(name, rid, "matrix", f"Matrix Cookbook ({eq})", primal, derivative, args, wrt, sizes,
-                origin="extension", note=kw.pop("note", f"Petersen & Pedersen 2012, eq. ({eq})"), **kw)
+    """A record with ID ``CB-<eq>``, keeping its former project ID ``rid`` (``MAT-n``) as an alias."""
+    return Rule(name, f"CB-{eq}", "cookbook", f"Matrix Cookbook §{_SECTION[eq]} ({eq})", primal, derivative,
+                args, wrt, sizes, origin="extension", aliases=(rid,),
+                note=kw.pop("note", f"Petersen & Pedersen 2012, eq. ({eq})"), **kw)
 
 
 RULES = [
@@ -53,7 +61,7 @@ RULES = [
           mx.grad_trace_XtAX_X, (Arg("A", ("m", "m")), Arg("X", ("m", "n"))), "X", MATRIX_SIZES),
     _rule("grad_log_abs_det_X", "MAT-9", "57", mx.log_abs_det, mx.grad_log_abs_det_X, (_SQ,), "X", SQUARE_SIZES),
     _rule("grad_det_X", "MAT-10", "49", mx.det, mx.grad_det_X, (_SQ,), "X", SQUARE_SIZES),
-    _rule("jvp_inv_X", "MAT-11", "59", mx.inv, mx.jvp_inv_X,
+    _rule("jvp_inv_X", "MAT-11", "40", mx.inv, mx.jvp_inv_X,
           (_SQ, Arg("t", ("n", "n"))), "X", SQUARE_SIZES, reference="jvp",
           note="Petersen & Pedersen 2012, eqs. (40), (59): the directional derivative along T"),
     _rule("jac_inv_X", "MAT-11", "60", mx.inv, mx.jac_inv_X,

@@ -63,7 +63,12 @@ VERIFY_DTYPES = ("float64", "float32")
 
 @dataclass
 class RuleResult:
-    """The outcome of verifying one rule (the row of ``chainrule verify`` and its JSON)."""
+    """The outcome of verifying one rule (the row of ``chainrule verify`` and its JSON).
+
+    ``status``: ``"pass"``; ``"fail"``; or ``"xfail"`` for a record that is wrong on purpose (a printed
+    misprint, ``Rule.expect == "fail"``) and failed, as expected. An expected failure that passes is a
+    ``"fail"``: the record no longer shows what it claims to show.
+    """
 
     name: str
     id: str
@@ -81,7 +86,8 @@ class RuleResult:
 
     @property
     def ok(self) -> bool:
-        return self.status == "pass"
+        """True for ``"pass"`` and for ``"xfail"`` (a misprinted formula failing, as it must)."""
+        return self.status in ("pass", "xfail")
 
     def to_json(self) -> dict[str, Any]:
         d = asdict(self)
@@ -93,8 +99,10 @@ class RuleResult:
 def select(rules: Iterable[Rule], pattern: str | None) -> list[Rule]:
     """Rules matching ``pattern``: comma-separated terms, each case-insensitive; a rule matching any is selected.
 
-    * a RULES ID (``L-3``, ``LAYER-2``) selects exactly that ID (``C-1`` is not ``C-10``);
+    * a RULES ID (``L-3``, ``LAYER-2``, ``CB-70``) selects exactly that ID (``C-1`` is not ``C-10``), and so
+      does a record's former ID, kept as an alias (``MAT-3`` selects ``CB-70``'s record);
     * a topic name (``scalar``, ``loss``) selects exactly that topic (``scalar`` is not ``scalar-expansion``);
+      ``matrix``, the former topic of the ``MAT-*`` records (now ``cookbook``), selects them by their aliases;
     * the paper's §8 reference items (``REF-8.1`` … ``REF-8.5``) select the rules they restate;
     * anything else is a substring of, or a glob over, a rule's name, ID or topic (``grad_loss``, ``jac_*``).
     """
@@ -102,7 +110,7 @@ def select(rules: Iterable[Rule], pattern: str | None) -> list[Rule]:
     if not pattern:
         return rules
     terms = [p.strip().lower() for p in pattern.split(",") if p.strip()]
-    known_ids = {r.id.lower() for r in rules}
+    known_ids = {r.id.lower() for r in rules} | {a.lower() for r in rules for a in r.aliases}
     exact_ids: set[str] = set()
     topics: set[str] = set()
     pats: list[str] = []
@@ -114,13 +122,16 @@ def select(rules: Iterable[Rule], pattern: str | None) -> list[Rule]:
             exact_ids.add(term)
         elif term in TOPICS:
             topics.add(term)
+        elif term == "matrix":  # the former topic of the MAT-* records, now CB-* records with MAT-* aliases
+            pats.append("mat-*")
         else:
             pats.append(term)
 
     def hit(rule: Rule) -> bool:
-        if rule.id.lower() in exact_ids or rule.topic in topics:
+        aliases = {a.lower() for a in rule.aliases}
+        if rule.id.lower() in exact_ids or rule.topic in topics or aliases & exact_ids:
             return True
-        fields = (rule.name.lower(), rule.id.lower(), rule.topic.lower())
+        fields = (rule.name.lower(), rule.id.lower(), rule.topic.lower(), *sorted(aliases))
         return any(p in f or fnmatch.fnmatchcase(f, p) for p in pats for f in fields)
 
     return [r for r in rules if hit(r)]
@@ -281,7 +292,19 @@ def verify_rule(rule: Rule, *, trials: int = 100, seed: int = 0, dtype: str = "f
                     result.status, result.diagnosis = "fail", report.diagnosis
                     result.message = (f"{where} | seed {seed}{trial} | {report.failures}/{trials} trials fail | "
                                       f"{_entry(report)}{report.diagnosis} | {reproduce}")
+                    if rule.expect == "fail":
+                        result.status = "xfail"
+                        result.diagnosis = f"{report.diagnosis}; expected: {rule.misprint}"
+                        result.message = f"expected failure: {result.message} | the misprint: {rule.misprint}"
                     break
+            else:
+                if reports and rule.expect == "fail":
+                    result.status = "fail"
+                    result.diagnosis = f"an expected failure passed: {rule.misprint}"
+                    result.message = (f"{rule.name} (wrt {rule.wrt}) | {dtype} | seed {seed} | this record states "
+                                      f"a misprinted formula and must disagree with JAX, but all "
+                                      f"{result.trials} trials agree: fix the record or drop expect='fail' | "
+                                      f"{reproduce}")
     result.seconds = time.perf_counter() - start
     return result
 

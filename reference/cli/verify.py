@@ -12,6 +12,9 @@ from .arguments import seed_type, trials_type
 
 __all__ = ["add_parser"]
 
+#: How each status shows in the table (``xfail``: a misprinted formula failing, as it must).
+_STATUS = {"pass": "[green]pass[/green]", "xfail": "[yellow]xfail[/yellow]", "fail": "[bold red]FAIL[/bold red]"}
+
 
 def add_parser(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser("verify", help="check every catalog rule against jax.jacfwd and jax.jacrev")
@@ -60,10 +63,11 @@ def _run(args: argparse.Namespace) -> int:
             results = verify_catalog(rules, trials=args.trials, seed=args.seed, dtype=args.dtype,
                                      on_result=advance)
     failed = [r for r in results if not r.ok]
-    passed = len(results) - len(failed)
+    xfailed = sum(r.status == "xfail" for r in results)
+    passed = len(results) - len(failed) - xfailed
     if args.json:
-        print(json.dumps({"rules": [r.to_json() for r in results], "passed": passed, "failed": len(failed)},
-                         ensure_ascii=False, indent=1))
+        print(json.dumps({"rules": [r.to_json() for r in results], "passed": passed, "failed": len(failed),
+                          "xfailed": xfailed}, ensure_ascii=False, indent=1))
         return 1 if failed else 0
     out = Console()
     tol = TOLERANCES[args.dtype]
@@ -83,12 +87,13 @@ def _run(args: argparse.Namespace) -> int:
     table.add_column("rel err", justify="right", no_wrap=True, width=7)  # the largest normwise relative error
     sizes = {rule.name: rule.describe_sizes() for rule in rules}
     for r in results:
-        table.add_row("[green]pass[/green]" if r.ok else "[bold red]FAIL[/bold red]", r.name, r.id,
+        table.add_row(_STATUS[r.status], r.name, r.id,
                       sizes[r.name], str(r.trials), f"{r.max_rel_error:.1e}")
     out.print(table)
     for r in failed:
         out.print(f"[bold red]FAIL[/bold red] {r.message}", highlight=False, soft_wrap=True)
-    out.print(f"{passed} passed, {len(failed)} failed: {len(results)} rules, "
+    expected = f", {xfailed} failed as expected (misprints, see the xfail rows)" if xfailed else ""
+    out.print(f"{passed} passed, {len(failed)} failed{expected}: {len(results)} rules, "
               f"{sum(r.trials for r in results)} trials, seed {args.seed}, "
               f"{time.perf_counter() - start:.1f} s", highlight=False)
     return 1 if failed else 0
