@@ -8,10 +8,12 @@ from __future__ import annotations
 
 import time
 
+import jax
 import jax.numpy as jnp
 import numpy as np
+import pytest
 
-from chainrule import check_gradient, check_jacobian
+from chainrule import check_gradient, check_jacobian, check_vjp
 from chainrule.reference.samplers import Domain
 
 TRIALS = 10
@@ -132,3 +134,19 @@ def test_a_symmetric_only_formula_is_named_for_a_batch_of_matrices():
     r = check_gradient(f, lambda x, A: 2 * np.einsum("bij,j->i", A, x), np.zeros(3), np.zeros((2, 3, 3)),
                        trials=10)
     assert r.diagnosis.startswith("holds only for symmetric matrices"), r.diagnosis
+
+
+@pytest.mark.parametrize("scale", [1e-5, 1.0, 1e4])
+def test_a_dropped_outer_product_in_a_vjp_too_large_to_rebuild_is_named_at_any_scale(scale):
+    """The rank of the products' errors is judged relative to their size: f scaled by 1e-5 (tiny errors that
+    still fail) or 1e4 gets the same diagnosis as f itself."""
+    def f(x):
+        return scale * jax.nn.softmax(x)
+
+    def vjp_without_the_outer_product(x, ct):  # ctᵀ diag(s): the −s sᵀ term of the softmax Jacobian dropped
+        return scale * ct * jax.nn.softmax(x)
+
+    r = check_vjp(f, vjp_without_the_outer_product, np.zeros(40), max_dense=100, trials=20, shrink=False)
+    assert not r.ok
+    assert "the errors of all 8 products are multiples of one vector" in r.diagnosis, r.diagnosis
+    assert "rank-one outer product" in r.diagnosis and "too large to rebuild (40 × 40 entries" in r.diagnosis

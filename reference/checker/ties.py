@@ -70,7 +70,8 @@ def tie_directional(P: Problem, A: Block, B: Block) -> Callable[..., Any]:
     ``s = −h`` and ``s = +h`` (``x``, ``y`` the inputs of ``A`` and ``B``, ``e`` one-hot at the tied
     index, ``h = √ε·max(1, |x_j|)``): the one-sided directional derivatives along the tie direction,
     flattened over the output (a scalar for a gradient, ``ctᵀ·(…)`` for a VJP)."""
-    assert A.in_leaf is not None and B.in_leaf is not None
+    # equivalent mutant (and → or): an invariant every caller keeps (both blocks have an input leaf)
+    assert A.in_leaf is not None and B.in_leaf is not None  # pragma: no mutate
     fn = directional(P, (A.in_leaf, B.in_leaf), A.out_leaf)
     return lambda lv, ex, e: fn(lv, ex, [e, e])
 
