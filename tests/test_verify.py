@@ -71,6 +71,30 @@ def test_a_raising_closed_form_is_a_failure_not_a_pass():
     assert not r.ok and "the candidate raised RuntimeError: boom" in r.message
 
 
+def _primal_raises(w, x):
+    raise ValueError("this primal cannot be traced")
+
+
+def test_a_batch_reports_every_rule_as_it_is_alone_and_names_the_one_whose_primal_raises():
+    """verify_catalog compiles BATCH rules as one program; each result is still the rule's own."""
+    from chainrule.reference.catalog.verify import BATCH, verify_catalog
+
+    raising = Rule("primal_raises_test", "E-7", "elementwise", "§4.2", _primal_raises, _jac_mul_w_right,
+                   (Arg("w", ("n",)), Arg("x", ("n",))), "w", N_SIZES)
+    rules = [_rule(_jac_mul_w_right, name="right_1"), _rule(_jac_mul_w_doubled, name="doubled"), raising,
+             _rule(_jac_mul_w_wrong_shape, name="wrong_shape"), by_name("grad_dot_w"), by_name("jac_sigmoid_x")]
+    assert len(rules) <= BATCH  # one batch
+    together = verify_catalog(rules, trials=20)
+    alone = [verify_rule(r, trials=20) for r in rules]
+    assert [r.name for r in together] == [r.name for r in rules]
+    assert [r.status for r in together] == [r.status for r in alone] == ["pass", "fail", "fail", "fail", "pass",
+                                                                         "pass"]
+    assert [r.diagnosis for r in together] == [r.diagnosis for r in alone]
+    assert "the primal raised" in together[2].message and "this primal cannot be traced" in together[2].message
+    for t, a in zip(together, alone, strict=True):
+        assert t.trials == a.trials and t.max_rel_error == pytest.approx(a.max_rel_error, rel=1e-6, abs=1e-15)
+
+
 def test_a_one_ulp_scale_error_passes_but_a_1e_6_error_fails():
     r_ok = verify_rule(_rule(lambda w, x: Diagonal(x * (1 + 1e-13))), trials=20)
     r_bad = verify_rule(_rule(lambda w, x: Diagonal(x * (1 + 1e-6))), trials=20)

@@ -248,65 +248,113 @@ def _entry(report: CheckReport) -> str:
     return f"entry {tuple(int(i) for i in e.index)}: claimed {e.claimed:.6g}, JAX {e.expected:.6g} | "
 
 
-def verify_rule(rule: Rule, *, trials: int = 100, seed: int = 0, dtype: str = "float64") -> RuleResult:
-    """Check ``rule``'s closed form against JAX through the engine, ``trials`` draws per shape config."""
+#: How many rules ``verify_catalog`` compiles as one XLA program (all their shape configurations): compiling
+#: costs a fixed overhead per program, so batching 8 small checks makes the cold catalog about 1.5× faster
+#: here. Each check stays exactly what it is alone (its own draws, comparison and diagnosis).
+BATCH = 8
+
+
+@dataclass
+class _Pending:
+    """One rule of a batch: its result so far, and its engine jobs with where each configuration is."""
+
+    rule: Rule
+    result: RuleResult
+    reproduce: str
+    jobs: list[tuple[Problem, list[tuple[int, ...]], int, int]] = field(default_factory=list)
+    wheres: list[str] = field(default_factory=list)
+
+
+def _validate(trials: int, dtype: str) -> None:
     if isinstance(trials, bool) or not isinstance(trials, int) or trials < 1:
         raise ValueError(f"trials: expected at least 1, got {trials}")
     if dtype not in VERIFY_DTYPES:
         raise ValueError(f"dtype: expected one of {list(VERIFY_DTYPES)}, got {dtype!r}")
-    start = time.perf_counter()
+
+
+def _pending(rule: Rule, trials: int, seed: int, dtype: str) -> _Pending:
+    """The engine jobs of every shape configuration of ``rule`` (or a failed result if one cannot be drawn)."""
     result = RuleResult(
         name=rule.name, id=rule.id, topic=rule.topic, section=rule.section, status="pass",
         trials=0, max_abs_error=0.0, max_rel_error=0.0, dtype=dtype,
         shapes=[rule.describe_shapes(s) for s in rule.sizes],
     )
-    reproduce = f"reproduce: chainrule verify -k {rule.name} --seed {seed} --dtype {dtype}"
+    item = _Pending(rule, result, f"reproduce: chainrule verify -k {rule.name} --seed {seed} --dtype {dtype}")
+    for config, sizes in enumerate(rule.sizes):
+        where = (f"{rule.name} vs {' and '.join(WITNESSES[rule.reference])} (wrt {rule.wrt}) | {dtype} | "
+                 f"{rule.describe_shapes(sizes)}")
+        try:
+            P, shapes = rule_check(rule, sizes, trials=trials, dtype=dtype, seed=config_seed(seed, rule, config))
+        except (ValueError, TypeError) as exc:  # the record cannot be drawn
+            result.status, result.diagnosis = "fail", f"the draw failed: {exc}"
+            result.message = f"{where} | seed {seed} | {result.diagnosis} | {item.reproduce}"
+            item.jobs, item.wheres = [], []
+            return item
+        item.jobs.append((P, shapes, trials, P.opts["seed"]))
+        item.wheres.append(where)
+    return item
+
+
+def _raised(item: _Pending, exc: Exception, seed: int) -> None:
+    r = item.result
+    r.status, r.diagnosis = "fail", f"the primal raised: {exc}"
+    r.message = f"{item.rule.name} (wrt {item.rule.wrt}) | {r.dtype} | seed {seed} | {r.diagnosis} | {item.reproduce}"
+
+
+def _judge(item: _Pending, reports: list[CheckReport], trials: int, seed: int) -> None:
+    """Fold the engine's reports of ``item``'s configurations into its result (and its expectation)."""
+    rule, result = item.rule, item.result
+    for where, report in zip(item.wheres, reports, strict=True):
+        result.trials += trials
+        if np.isfinite(report.max_abs_error):
+            result.max_abs_error = max(result.max_abs_error, float(report.max_abs_error))
+            result.max_rel_error = max(result.max_rel_error, float(report.max_rel_error))
+        if not report.ok:
+            trial = "" if report.trial is None else f", trial {report.trial + 1}/{trials}"
+            result.status, result.diagnosis = "fail", report.diagnosis
+            result.message = (f"{where} | seed {seed}{trial} | {report.failures}/{trials} trials fail | "
+                              f"{_entry(report)}{report.diagnosis} | {item.reproduce}")
+            if rule.expect == "fail":
+                result.status = "xfail"
+                result.diagnosis = f"{report.diagnosis}; expected: {rule.misprint}"
+                result.message = f"expected failure: {result.message} | the misprint: {rule.misprint}"
+            return
+    if rule.expect == "fail":
+        result.status = "fail"
+        result.diagnosis = f"an expected failure passed: {rule.misprint}"
+        result.message = (f"{rule.name} (wrt {rule.wrt}) | {result.dtype} | seed {seed} | this record states "
+                          f"a misprinted formula and must disagree with JAX, but all {result.trials} trials "
+                          f"agree: fix the record or drop expect='fail' | {item.reproduce}")
+
+
+def _verify_batch(rules: list[Rule], trials: int, seed: int, dtype: str) -> list[RuleResult]:
+    """Verify ``rules`` with every configuration of every rule compiled as one program (:data:`BATCH`)."""
+    start = time.perf_counter()
     with x64(True):
-        jobs, wheres = [], []
-        for config, sizes in enumerate(rule.sizes):
-            where = (f"{rule.name} vs {' and '.join(WITNESSES[rule.reference])} (wrt {rule.wrt}) | {dtype} | "
-                     f"{rule.describe_shapes(sizes)}")
-            try:
-                P, shapes = rule_check(rule, sizes, trials=trials, dtype=dtype, seed=config_seed(seed, rule, config))
-            except (ValueError, TypeError) as exc:  # the record cannot be drawn
-                result.status, result.diagnosis = "fail", f"the draw failed: {exc}"
-                result.message = f"{where} | seed {seed} | {result.diagnosis} | {reproduce}"
-                break
-            jobs.append((P, shapes, trials, P.opts["seed"]))
-            wheres.append(where)
+        items = [_pending(rule, trials, seed, dtype) for rule in rules]
+        jobs = [job for item in items for job in item.jobs]
+        try:
+            reports = run_many(jobs) if jobs else []
+        except (ValueError, TypeError) as exc:  # a primal raised (f must be traceable)
+            if len(rules) > 1:  # one by one, which says whose
+                return [r for rule in rules for r in _verify_batch([rule], trials, seed, dtype)]
+            _raised(items[0], exc, seed)
         else:
-            try:  # every configuration in one compiled program
-                reports = run_many(jobs)
-            except (ValueError, TypeError) as exc:  # the primal itself raised (f must be traceable)
-                reports = []
-                result.status, result.diagnosis = "fail", f"the primal raised: {exc}"
-                result.message = (f"{rule.name} (wrt {rule.wrt}) | {dtype} | seed {seed} | {result.diagnosis} | "
-                                  f"{reproduce}")
-            for where, report in zip(wheres, reports, strict=False):
-                result.trials += trials
-                if np.isfinite(report.max_abs_error):
-                    result.max_abs_error = max(result.max_abs_error, float(report.max_abs_error))
-                    result.max_rel_error = max(result.max_rel_error, float(report.max_rel_error))
-                if not report.ok:
-                    trial = "" if report.trial is None else f", trial {report.trial + 1}/{trials}"
-                    result.status, result.diagnosis = "fail", report.diagnosis
-                    result.message = (f"{where} | seed {seed}{trial} | {report.failures}/{trials} trials fail | "
-                                      f"{_entry(report)}{report.diagnosis} | {reproduce}")
-                    if rule.expect == "fail":
-                        result.status = "xfail"
-                        result.diagnosis = f"{report.diagnosis}; expected: {rule.misprint}"
-                        result.message = f"expected failure: {result.message} | the misprint: {rule.misprint}"
-                    break
-            else:
-                if reports and rule.expect == "fail":
-                    result.status = "fail"
-                    result.diagnosis = f"an expected failure passed: {rule.misprint}"
-                    result.message = (f"{rule.name} (wrt {rule.wrt}) | {dtype} | seed {seed} | this record states "
-                                      f"a misprinted formula and must disagree with JAX, but all "
-                                      f"{result.trials} trials agree: fix the record or drop expect='fail' | "
-                                      f"{reproduce}")
-    result.seconds = time.perf_counter() - start
-    return result
+            at = 0
+            for item in items:
+                if item.jobs:  # a rule whose draw failed has no jobs and keeps its failed result
+                    _judge(item, reports[at:at + len(item.jobs)], trials, seed)
+                at += len(item.jobs)
+    share = (time.perf_counter() - start) / max(1, len(rules))
+    for item in items:
+        item.result.seconds = share
+    return [item.result for item in items]
+
+
+def verify_rule(rule: Rule, *, trials: int = 100, seed: int = 0, dtype: str = "float64") -> RuleResult:
+    """Check ``rule``'s closed form against JAX through the engine, ``trials`` draws per shape config."""
+    _validate(trials, dtype)
+    return _verify_batch([rule], trials, seed, dtype)[0]
 
 
 def verify_catalog(
@@ -317,11 +365,17 @@ def verify_catalog(
     dtype: str = "float64",
     on_result: Callable[[RuleResult], None] | None = None,
 ) -> list[RuleResult]:
-    """Verify every rule in ``rules``; ``on_result`` is called after each (for progress bars)."""
-    results = []
-    for rule in rules:
-        r = verify_rule(rule, trials=trials, seed=seed, dtype=dtype)
-        results.append(r)
-        if on_result is not None:
-            on_result(r)
+    """Verify every rule in ``rules``; ``on_result`` is called after each (for progress bars).
+
+    The rules run in batches of :data:`BATCH`, each batch one compiled program; every rule's result is
+    the one :func:`verify_rule` gives it alone (``seconds`` is its share of its batch's time).
+    """
+    _validate(trials, dtype)
+    rules = list(rules)
+    results: list[RuleResult] = []
+    for i in range(0, len(rules), BATCH):
+        for r in _verify_batch(rules[i:i + BATCH], trials, seed, dtype):
+            results.append(r)
+            if on_result is not None:
+                on_result(r)
     return results
