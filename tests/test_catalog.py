@@ -27,6 +27,10 @@ IDS = [r.name for r in CATALOG]
 def test_rule_passes_float64(rule, catalog_results):
     result = catalog_results[rule.name]
     assert result.ok, result.message
+    if rule.expect == "fail":  # a printed misprint: it must fail, and clearly (not by rounding)
+        assert result.status == "xfail" and result.max_rel_error > 1e-3, result
+        return
+    assert result.status == "pass"
     assert result.trials >= 100
     assert result.max_rel_error <= 1e-9
 
@@ -35,6 +39,7 @@ def test_rule_passes_float64(rule, catalog_results):
 def test_rule_passes_float32(rule):
     result = verify_rule(rule, trials=100, seed=1, dtype="float32")
     assert result.ok, result.message
+    assert result.status == ("xfail" if rule.expect == "fail" else "pass")
 
 
 def test_catalog_covers_the_nine_paper_topics():

@@ -264,3 +264,28 @@ def test_cli_verify_table_keeps_its_status_column_at_80_columns_when_piped():
     assert len(names) >= 6
     for name in names:
         assert any(line.split()[:2] == ["pass", name] for line in lines if line.strip()), name
+
+
+def test_verify_on_two_worker_processes_gives_every_rule_its_own_result_in_order():
+    """``chainrule verify --jobs 2``: batches go to spawned workers by name; a record the workers cannot
+    know (built here) runs in this process; the results equal the in-process ones, in the given order."""
+    from chainrule.reference.catalog import CATALOG
+    from chainrule.reference.catalog.parallel import verify_in_parallel
+    from chainrule.reference.catalog.verify import BATCH, verify_catalog
+
+    rules = [*CATALOG[:BATCH + 3], _rule(_jac_mul_w_doubled, name="built_here_broken")]
+    here = verify_catalog(rules, trials=10)
+    there = verify_in_parallel(rules, jobs=2, trials=10)
+    assert [r.name for r in there] == [r.name for r in rules]
+    assert [r.status for r in there] == [r.status for r in here] == ["pass"] * (BATCH + 3) + ["fail"]
+    for a, b in zip(there, here, strict=True):
+        assert a.trials == b.trials and a.max_rel_error == pytest.approx(b.max_rel_error, rel=1e-6, abs=1e-15)
+    with pytest.raises(ValueError, match="jobs: expected a number of worker processes ≥ 1, got 0"):
+        verify_in_parallel(rules, jobs=0)
+
+
+def test_cli_verify_rejects_a_bad_jobs_count(capsys):
+    with pytest.raises(SystemExit) as exit_:
+        main(["verify", "--jobs", "0"])
+    assert exit_.value.code == 2
+    assert "expected a whole number ≥ 1 (worker processes), got '0'" in capsys.readouterr().err

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import argparse
 
-__all__ = ["seed_type", "trials_type"]
+__all__ = ["jobs_type", "seed_type", "trials_type"]
 
 
 def _int(text: str, low: int, why: str) -> int:
@@ -34,3 +34,8 @@ def seed_type(text: str) -> int:
 def trials_type(text: str) -> int:
     """``--trials``: an int ≥ 1."""
     return _int(text, 1, "zero trials would compare nothing")
+
+
+def jobs_type(text: str) -> int:
+    """``--jobs``: an int ≥ 1."""
+    return _int(text, 1, "worker processes")

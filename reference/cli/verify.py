@@ -1,5 +1,5 @@
-"""``chainrule verify [--json] [-k PATTERN] [--trials N] [--seed S] [--dtype float64|float32]``: check
-every catalog rule against JAX; exit status 1 if any fails, 2 on a usage error."""
+"""``chainrule verify [--json] [-k PATTERN] [--trials N] [--seed S] [--dtype float64|float32] [--jobs N]``:
+check every catalog rule against JAX; exit status 1 if any fails, 2 on a usage error."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ import json
 import sys
 import time
 
-from .arguments import seed_type, trials_type
+from .arguments import jobs_type, seed_type, trials_type
 
 __all__ = ["add_parser"]
 
@@ -27,6 +27,8 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--seed", type=seed_type, default=0, help="seed of the random draws (default 0)")
     p.add_argument("--dtype", choices=("float64", "float32"), default="float64",
                    help="precision of the inputs and the comparison (default float64)")
+    p.add_argument("--jobs", type=jobs_type, default=None, metavar="N",
+                   help="worker processes, each verifying batches of rules (default: the usable cores)")
     p.set_defaults(func=_run)
 
 
@@ -37,7 +39,8 @@ def _run(args: argparse.Namespace) -> int:
     from rich.table import Table
 
     from ..catalog import CATALOG
-    from ..catalog.verify import TOLERANCES, select, verify_catalog
+    from ..catalog.parallel import default_jobs, verify_in_parallel
+    from ..catalog.verify import TOLERANCES, select
 
     if args.trials < 1:
         print(f"chainrule verify: --trials must be at least 1, got {args.trials}", file=sys.stderr)
@@ -49,8 +52,9 @@ def _run(args: argparse.Namespace) -> int:
         return 2
     start = time.perf_counter()
     err = Console(stderr=True)
+    jobs = args.jobs or default_jobs()
     if args.json:
-        results = verify_catalog(rules, trials=args.trials, seed=args.seed, dtype=args.dtype)
+        results = verify_in_parallel(rules, jobs=jobs, trials=args.trials, seed=args.seed, dtype=args.dtype)
     else:
         with Progress(TextColumn("verifying"), BarColumn(), MofNCompleteColumn(),
                       TextColumn("{task.description}"), TimeElapsedColumn(), console=err,
@@ -60,8 +64,8 @@ def _run(args: argparse.Namespace) -> int:
             def advance(r: object) -> None:
                 progress.update(task, advance=1, description=getattr(r, "name", ""))
 
-            results = verify_catalog(rules, trials=args.trials, seed=args.seed, dtype=args.dtype,
-                                     on_result=advance)
+            results = verify_in_parallel(rules, jobs=jobs, trials=args.trials, seed=args.seed, dtype=args.dtype,
+                                         on_result=advance)
     failed = [r for r in results if not r.ok]
     xfailed = sum(r.status == "xfail" for r in results)
     passed = len(results) - len(failed) - xfailed
