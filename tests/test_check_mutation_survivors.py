@@ -150,3 +150,62 @@ def test_a_dropped_outer_product_in_a_vjp_too_large_to_rebuild_is_named_at_any_s
     assert not r.ok
     assert "the errors of all 8 products are multiples of one vector" in r.diagnosis, r.diagnosis
     assert "rank-one outer product" in r.diagnosis and "too large to rebuild (40 × 40 entries" in r.diagnosis
+
+
+# -- survivors of the seed-2 sample (tests/mutation/README.md) ----------------------------------------------
+
+
+def test_a_chunked_run_never_holds_more_trials_than_the_memory_budget(monkeypatch):
+    """memory= bounds what one chunk of trials holds: every compiled call's outputs stay within it."""
+    import chainrule.reference.checker.engine as engine
+
+    sizes: list[int] = []
+    original = engine.run_batched
+
+    def spy(fn, *args, **kw):
+        def recorded(*a):
+            out = fn(*a)
+            sizes.append(sum(leaf.nbytes for leaf in jax.tree_util.tree_leaves(out)))
+            return out
+
+        return original(recorded, *args, **kw)
+
+    monkeypatch.setattr(engine, "run_batched", spy)
+    budget = 8 * 2**20  # a 300 × 300 Jacobian is 0.7 MB per witness and trial: 3 trials per chunk
+    r = check_jacobian(jnp.sin, lambda x: jnp.diag(jnp.cos(x)), np.zeros(300), trials=20, memory=budget,
+                       mode="dense", shrink=False)
+    assert r.ok and len(sizes) > 1, sizes
+    assert max(sizes) <= budget, (max(sizes), budget)
+
+
+def test_a_failure_is_not_excused_as_near_a_kink_when_the_kink_analysis_cannot_run(monkeypatch):
+    import chainrule.reference.checker.blame as blame
+
+    def cannot(*args, **kw):
+        raise RuntimeError("the kink analysis could not run")
+
+    monkeypatch.setattr(blame, "near_kink", cannot)
+    r = check_gradient(_relu_sum, lambda z: (z > 0.05).astype(z.dtype), np.zeros(6), trials=100, shrink=False)
+    assert not r.ok and "near a kink" not in r.diagnosis, r.diagnosis
+
+
+def test_edge_trials_are_not_excused_when_the_conditioning_analysis_cannot_run(monkeypatch):
+    """The right QR-inverse VJP passes because its edge-trial disagreements are explained by the inputs'
+    conditioning; if that analysis raises, nothing is excused: the check fails, with a report."""
+    import chainrule.reference.checker.judge as judge
+    from chainrule import check_vjp as check
+
+    def qr_inverse_vjp(x, g):
+        q, r_ = jnp.linalg.qr(x)
+        a = jax.scipy.linalg.solve_triangular(r_, q.T)
+        return -a.T @ g @ a.T
+
+    def cannot(*args, **kw):
+        raise RuntimeError("the reference cannot run at perturbed inputs")
+
+    reports = [check(jnp.linalg.inv, qr_inverse_vjp, np.zeros((4, 4)), seed=s) for s in range(20)]
+    excused = [r.seed for r in reports if any("ill-conditioned for f" in n for n in r.notes)]
+    assert excused and all(r.ok for r in reports), "no seed met an excused ill-conditioned edge trial"
+    monkeypatch.setattr(judge, "explained", cannot)
+    again = check(jnp.linalg.inv, qr_inverse_vjp, np.zeros((4, 4)), seed=excused[0])
+    assert not again.ok and again.diagnosis
