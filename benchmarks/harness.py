@@ -145,6 +145,8 @@ class Suite:
     cases: Callable[[bool], Iterable[Case]]
     env: Mapping[str, str] = field(default_factory=dict)
     plot_cold: bool = False
+    #: a third panel per group: each compiled program's memory (XLA's account) against size
+    plot_memory: bool = False
     repeats: tuple[int, int] = (3, 15)  # (quick, full)
     #: more Markdown for ``summary.md`` from the suite's ``results.json`` entry (a table of its own)
     summary: Callable[[Mapping[str, Any]], str] | None = None
@@ -368,7 +370,8 @@ def run_suite(suite: Suite, quick: bool, on_case: Callable[[dict[str, Any]], Non
     return {
         "name": suite.name, "title": suite.title, "description": suite.description,
         "x_label": suite.x_label, "baseline": suite.baseline, "env": dict(suite.env),
-        "plot_cold": suite.plot_cold, "seconds": time.perf_counter() - start, **result,
+        "plot_cold": suite.plot_cold, "plot_memory": suite.plot_memory, "seconds": time.perf_counter() - start,
+        **result,
     }
 
 

@@ -1,4 +1,5 @@
-"""One PNG per benchmark suite: time per call against size (log-log), over the ratio to the baseline.
+"""One PNG per benchmark suite: time per call against size (log-log), over the ratio to the baseline (and,
+for a suite with ``plot_memory``, each program's memory against size).
 
 Drawn by the package's one plotting policy (:func:`chainrule.reference.plot.new_figure` and
 :func:`~chainrule.reference.plot.save_figure`): a private ``Figure`` on the Agg canvas, no ``pyplot``,
@@ -42,11 +43,16 @@ def plot_suite(suite: Mapping[str, Any], path: Path) -> Path:
     markers = dict(zip(names, "osD^vP*Xh<>p", strict=False))
     ncols = min(3, len(groups))
     nrows = math.ceil(len(groups) / ncols)
-    width, height = max(8.0, 5.2 * ncols), 6.4 * nrows
+    memory = bool(suite.get("plot_memory"))
+    panels = 3 if memory else 2  # time, ratio (and memory) per group
+    width, height = max(8.0, 5.2 * ncols), (9.0 if memory else 6.4) * nrows
     fig = new_figure((width, height))
-    axes = fig.subplots(2 * nrows, ncols, squeeze=False, gridspec_kw={"height_ratios": [2.2, 1] * nrows})
+    ratios = [2.2, 1, 1.6] if memory else [2.2, 1]
+    axes = fig.subplots(panels * nrows, ncols, squeeze=False, gridspec_kw={"height_ratios": ratios * nrows})
     for gi, group in enumerate(groups):
-        ax_t, ax_r = axes[2 * (gi // ncols), gi % ncols], axes[2 * (gi // ncols) + 1, gi % ncols]
+        row0 = panels * (gi // ncols)
+        ax_t, ax_r = axes[row0, gi % ncols], axes[row0 + 1, gi % ncols]
+        ax_m = axes[row0 + 2, gi % ncols] if memory else None
         cases = [c for c in suite["cases"] if c["group"] == group]
         for name in names:
             pts = [(c["size"], r) for c in cases for r in c["contenders"]
@@ -63,7 +69,9 @@ def plot_suite(suite: Mapping[str, Any], path: Path) -> Path:
                           label=f"{name}, cold (compile + 1st call)", **style)
             if any(p[1].get("ratio") is not None for p in pts):
                 ax_r.plot(xs, [p[1].get("ratio", math.nan) for p in pts], **style)
-        for ax in (ax_t, ax_r):
+            if ax_m is not None and any(p[1].get("memory_bytes") for p in pts):
+                ax_m.plot(xs, [(p[1].get("memory_bytes") or math.nan) / 2**20 for p in pts], **style)
+        for ax in (ax_t, ax_r) if ax_m is None else (ax_t, ax_r, ax_m):
             ax.set_xscale("log")
             # minor ticks at 2× and 5× a power of ten, labelled plainly: a range narrower than a decade
             # still has labels, and matplotlib's default labels every minor tick there, on top of each other
@@ -77,10 +85,13 @@ def plot_suite(suite: Mapping[str, Any], path: Path) -> Path:
         ax_t.set_title(group, fontsize=10)
         ax_t.set_ylabel("time per call [s] (median, IQR band)")
         ax_r.set_ylabel(f"÷ {suite['baseline']}")
-        ax_r.set_xlabel(suite["x_label"])
+        (ax_r if ax_m is None else ax_m).set_xlabel(suite["x_label"])
+        if ax_m is not None:
+            ax_m.set_yscale("log")
+            ax_m.set_ylabel("memory [MiB] (XLA temporaries\n+ outputs; NumPy: tracemalloc peak)", fontsize=8)
     for k in range(len(groups), nrows * ncols):
-        axes[2 * (k // ncols), k % ncols].axis("off")
-        axes[2 * (k // ncols) + 1, k % ncols].axis("off")
+        for p in range(panels):
+            axes[panels * (k // ncols) + p, k % ncols].axis("off")
     handles, labels = [], []
     for ax in axes.flat:
         for h, lab in zip(*ax.get_legend_handles_labels(), strict=True):

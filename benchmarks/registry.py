@@ -14,13 +14,23 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from .harness import Suite
-from .suites import chain_rule, checkers, checking, elementwise, hvp, loss_gradient, sharded, softmax_jacobian
+from .suites import (
+    chain_rule,
+    checkers,
+    checking,
+    elementwise,
+    hvp,
+    layer_memory,
+    loss_gradient,
+    sharded,
+    softmax_jacobian,
+)
 
 __all__ = ["SUITES", "by_name", "select_suites"]
 
 #: Every suite, in the order they run and appear in ``results.json``.
 SUITES: tuple[Suite, ...] = tuple(m.SUITE for m in (
-    loss_gradient, elementwise, chain_rule, checking, sharded, softmax_jacobian, hvp, checkers,
+    loss_gradient, elementwise, chain_rule, checking, sharded, softmax_jacobian, hvp, checkers, layer_memory,
 ))
 
 

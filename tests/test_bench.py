@@ -96,6 +96,26 @@ def test_summary_lists_every_suite_and_where_references_stop(quick_run):
         assert all(f"`{name}`" in section for name in skipped), suite["name"]
 
 
+def test_the_layer_memory_suite_measures_both_programs_memory_and_checks_the_answers(quick_run):
+    """Issue 11's memory suite: every case has XLA's memory account of the closed form's and jax.vjp's
+    programs, their answers agree, and summary.md carries the per-case memory table."""
+    _, out = quick_run
+    results = json.loads((out / "results.json").read_text())
+    suite = next(s for s in results["suites"] if s["name"] == "layer_memory")
+    assert suite["plot_memory"] is True
+    groups = {case["group"].split(" (")[0] for case in suite["cases"]}
+    assert groups == {"layer-norm", "softmax cross-entropy", "attention"}
+    for case in suite["cases"]:
+        by = {c["name"]: c for c in case["contenders"]}
+        for name in ("closed form (jit)", "jax.vjp of the forward (jit)", "closed form (NumPy)"):
+            assert by[name]["status"] == "ok" and by[name]["matches"] is True, (case["label"], by[name])
+            assert by[name]["memory_bytes"] > 0, (case["label"], name)
+        assert by["jax.vjp of the forward (jit)"]["ratio"] == 1.0
+    text = (out / "summary.md").read_text()
+    assert "| layer | size | closed form: memory | jax.vjp: memory | memory ratio | time ratio |" in text
+    assert text.count("| attention | T=") == 2
+
+
 def test_unknown_suite_is_a_usage_error(capsys):
     assert main(["bench", "-k", "no-such-suite", "--out", "unused"]) == 2
     assert "no suite matches" in capsys.readouterr().err
