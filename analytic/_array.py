@@ -33,6 +33,7 @@ __all__ = [
     "require_same_length",
     "require_same_shape",
     "require_shape",
+    "require_symmetric",
     "same_length_vectors",
 ]
 
@@ -206,3 +207,25 @@ def same_length_vectors(**named: Any) -> tuple[Any, ...]:
         require_ndim(name, a, 1, f"a vector {name} ∈ Rⁿ")
     require_same_shape(**dict(zip(named, arrays, strict=True)))
     return (xp, *arrays)
+
+
+def require_symmetric(name: str, A: Any, rule: str, fix: str | None = None) -> None:
+    """Raise ``ValueError`` unless ``A`` is a square matrix and, when concrete, symmetric to working
+    precision (``max|A − Aᵀ| ≤ 1000·ε·max(1, max|A|)``, ε of A's dtype). ``rule`` names what needs it,
+    ``fix`` what to do instead (default: pass the symmetric part).
+
+    >>> import numpy as np
+    >>> require_symmetric("W", np.array([[1.0, 2.0], [0.0, 1.0]]), "CB-84")
+    Traceback (most recent call last):
+    ...
+    ValueError: W: CB-84 assumes a symmetric W, but max|W − Wᵀ| = 2; pass the symmetric part (W + Wᵀ)/2
+    """
+    if getattr(A, "ndim", None) != 2 or A.shape[0] != A.shape[1]:
+        raise ValueError(f"{name}: {rule} needs a square symmetric matrix, got shape {tuple(getattr(A, 'shape', ()))}")
+    if is_concrete(A) and A.shape[0]:
+        a = np.asarray(A, dtype=np.float64)
+        gap = float(np.max(np.abs(a - a.T)))
+        scale = max(1.0, float(np.max(np.abs(a))))
+        if gap > 1e3 * float(np.finfo(np.dtype(str(A.dtype))).eps) * scale:
+            raise ValueError(f"{name}: {rule} assumes a symmetric {name}, but max|{name} − {name}ᵀ| = {gap:.3g}; "
+                             f"{fix or f'pass the symmetric part ({name} + {name}ᵀ)/2'}")

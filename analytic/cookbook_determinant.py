@@ -27,9 +27,7 @@ from __future__ import annotations
 import numbers
 from typing import Any
 
-import numpy as np
-
-from ._array import inputs, is_concrete, require_ndim
+from ._array import inputs, require_ndim, require_symmetric
 from .cookbook_differentials import adjugate
 from .matrix import _invertible, _matmul_shapes, _square
 
@@ -214,15 +212,6 @@ def grad_det_XtAX_square_X(A: Array, X: Array) -> Array:
     return 2 * xp.linalg.det(M) * xp.linalg.inv(X).T
 
 
-def _require_symmetric(name: str, A: Array) -> None:
-    if is_concrete(A):
-        a = np.asarray(A, dtype=np.float64)
-        gap = float(np.max(np.abs(a - a.T), initial=0.0))
-        if gap > 1e3 * np.finfo(np.dtype(str(A.dtype))).eps * max(1.0, float(np.max(np.abs(a), initial=0.0))):
-            raise ValueError(
-                f"{name}: (53) needs a symmetric {name}, but max|{name} − {name}ᵀ| = {gap:.3g}; for a general "
-                f"{name} use grad_det_XtAX_X (CB-54)"
-            )
 
 
 def grad_det_XtAX_symmetric_X(A: Array, X: Array) -> Array:
@@ -238,7 +227,7 @@ def grad_det_XtAX_symmetric_X(A: Array, X: Array) -> Array:
            [2.]])
     """
     xp, A, X, M = _XtAX(A, X)
-    _require_symmetric("A", A)
+    require_symmetric("A", A, "(53)", "for a general A use grad_det_XtAX_X (CB-54)")
     _invertible("XᵀAX", M)
     return 2 * xp.linalg.det(M) * (A @ X @ xp.linalg.inv(M))
 

@@ -274,6 +274,7 @@ def jvp_hadamard_product_XY(X: Array, Y: Array, dX: Array, dY: Array) -> Array:
 
 
 def _kron(xp: Any, X: Array, Y: Array) -> Array:
+    """``X ⊗ Y`` for 2-d X (m, n) and Y (p, q): shape (m p, n q), block (i, j) = X_ij Y."""
     (m, n), (p, q) = X.shape, Y.shape
     return xp.reshape(X[:, None, :, None] * Y[None, :, None, :], (m * p, n * q))
 

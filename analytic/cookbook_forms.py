@@ -42,9 +42,7 @@ from __future__ import annotations
 
 from typing import Any
 
-import numpy as np
-
-from ._array import inputs, is_concrete, require_ndim
+from ._array import inputs, require_ndim, require_symmetric
 from .matrix import _matmul_shapes, _square
 
 __all__ = [
@@ -86,6 +84,10 @@ Array = Any
 
 # --- helpers ---------------------------------------------------------------------------------------
 
+#: What to do with a non-symmetric W in CB-84 … CB-88.
+_SYMMETRIC_FIX = ("pass (W + Wᵀ)/2 (the quadratic form only sees that part), or use the general form with W + Wᵀ in "
+                  "place of 2W")
+
 
 def _vec(name: str, v: Array, dim: str) -> None:
     require_ndim(name, v, 1, f"a vector {name} of shape ({dim},)")
@@ -101,19 +103,6 @@ def _length(name: str, v: Array, n: int, why: str) -> None:
                          f"pass a vector of length {n}")
 
 
-def _symmetric(name: str, W: Array, rule: str) -> None:
-    """Raise ``ValueError`` unless ``W`` is square and, when concrete, symmetric (to working precision)."""
-    _square(name, W)
-    if is_concrete(W) and W.shape[0]:
-        w = np.asarray(W, dtype=np.float64)
-        gap = float(np.max(np.abs(w - w.T)))
-        scale = max(1.0, float(np.max(np.abs(w))))
-        if gap > 1e-6 * scale:
-            raise ValueError(
-                f"{name}: {rule} assumes a symmetric {name}, but max|{name} − {name}ᵀ| = {gap:.3g}; pass "
-                f"({name} + {name}ᵀ)/2 (the quadratic form only sees that part), or use the general form "
-                f"with {name} + {name}ᵀ in place of 2{name}"
-            )
 
 
 def _single_entries(xp: Any, m: int, n: int, dtype: Any) -> Array:
@@ -523,7 +512,7 @@ def grad_weighted_residual_s(x: Array, A: Array, s: Array, W: Array) -> Array:
     array([12.])
     """
     _, x, A, s, W = _residual(x, A, s, W)
-    _symmetric("W", W, "CB-84")
+    require_symmetric("W", W, "CB-84", _SYMMETRIC_FIX)
     return -2.0 * ((W @ (x - A @ s)) @ A)
 
 
@@ -538,7 +527,7 @@ def grad_weighted_residual_x(x: Array, A: Array, s: Array, W: Array) -> Array:
     array([-6.])
     """
     _, x, A, s, W = _residual(x, A, s, W)
-    _symmetric("W", W, "CB-87")
+    require_symmetric("W", W, "CB-87", _SYMMETRIC_FIX)
     return 2.0 * (W @ (x - A @ s))
 
 
@@ -554,7 +543,7 @@ def grad_weighted_residual_A(x: Array, A: Array, s: Array, W: Array) -> Array:
     array([[6.]])
     """
     _, x, A, s, W = _residual(x, A, s, W)
-    _symmetric("W", W, "CB-88")
+    require_symmetric("W", W, "CB-88", _SYMMETRIC_FIX)
     return -2.0 * (W @ (x - A @ s))[:, None] * s[None, :]
 
 
@@ -586,7 +575,7 @@ def grad_weighted_difference_x(x: Array, s: Array, W: Array) -> Array:
     array([8.])
     """
     _, x, s, W = _difference(x, s, W)
-    _symmetric("W", W, "CB-85")
+    require_symmetric("W", W, "CB-85", _SYMMETRIC_FIX)
     return 2.0 * (W @ (x - s))
 
 
@@ -601,5 +590,5 @@ def grad_weighted_difference_s(x: Array, s: Array, W: Array) -> Array:
     array([-8.])
     """
     _, x, s, W = _difference(x, s, W)
-    _symmetric("W", W, "CB-86")
+    require_symmetric("W", W, "CB-86", _SYMMETRIC_FIX)
     return -2.0 * (W @ (x - s))

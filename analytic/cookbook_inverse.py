@@ -49,9 +49,8 @@ from __future__ import annotations
 
 from typing import Any
 
-import numpy as np
-
-from ._array import inputs, is_concrete, require_ndim
+from ._array import inputs, require_ndim, require_symmetric
+from .cookbook_differentials import trace
 from .matrix import _invertible, _matmul_shapes, _square
 
 __all__ = [
@@ -90,18 +89,6 @@ def _like(name: str, t: Array, like_name: str, like: Array) -> None:
         )
 
 
-def _require_symmetric(name: str, A: Array, rule: str) -> None:
-    """Raise ``ValueError`` unless ``A`` is square and, when concrete, symmetric to working precision."""
-    _square(name, A)
-    if is_concrete(A) and A.shape[0]:
-        a = np.asarray(A, dtype=np.float64)
-        gap = float(np.max(np.abs(a - a.T)))
-        scale = max(1.0, float(np.max(np.abs(a))))
-        if gap > 1e-5 * scale:
-            raise ValueError(
-                f"{name}: {rule} needs a symmetric {name}, but max|{name} − {name}ᵀ| = {gap:.3g}; pass "
-                f"({name} + {name}ᵀ)/2, or use the general (non-symmetric) rule"
-            )
 
 
 def _sym(M: Array) -> Array:
@@ -318,11 +305,6 @@ def sum_eig(X: Array) -> Array:
     return xp.real(xp.sum(xp.linalg.eigvals(X)))
 
 
-def trace(X: Array) -> Array:
-    r"""Primal of CB-65's other side: ``Tr(X)``. Shapes: X ``(n, n)`` → ``()``."""
-    xp, (X,) = inputs(X=X)
-    _square("X", X)
-    return xp.sum(xp.linalg.diagonal(X))
 
 
 def grad_sum_eig_X(X: Array) -> Array:
@@ -358,7 +340,7 @@ def _eig_args(A: Array, t: Array | None = None) -> tuple[Any, Array, Array | Non
     else:
         xp, (A, t) = inputs(A=A, t=t)
         _like("t", t, "A", A)
-    _require_symmetric("A", A, "the symmetric eigenvalue rule")
+    require_symmetric("A", A, "the symmetric eigenvalue rule")
     return xp, A, t
 
 

@@ -63,8 +63,7 @@ from typing import Any
 
 import numpy as np
 
-from ._array import inputs, is_concrete, require_ndim
-from .cookbook_inverse import _require_symmetric
+from ._array import inputs, is_concrete, require_ndim, require_symmetric
 from .matrix import _invertible, _square
 
 __all__ = [
@@ -279,13 +278,13 @@ def grad_trace_AX_symmetric_X(A: Array, X: Array) -> Array:
     """
     xp, (A, X) = inputs(A=A, X=X)
     _same_square("A", A, "X", X)
-    _require_symmetric("X", X, "∂Tr(AX)/∂X for symmetric X")
+    require_symmetric("X", X, "∂Tr(AX)/∂X for symmetric X")
     return A + A.T - A * xp.eye(A.shape[0], dtype=A.dtype)
 
 
 def _symmetric_invertible(X: Array) -> tuple[Any, Array, Array]:
     xp, (X,) = inputs(X=X)
-    _require_symmetric("X", X, "the symmetric determinant rule")
+    require_symmetric("X", X, "the symmetric determinant rule")
     _invertible("X", X)
     Xinv = xp.linalg.inv(X)
     return xp, X, Xinv

@@ -38,6 +38,7 @@ from typing import Any
 import numpy as np
 
 from ._array import inputs, is_concrete, require_ndim
+from .cookbook_differentials import _kron
 
 __all__ = [
     "grad_trace_AXBX_X",
@@ -126,11 +127,6 @@ def _eye(xp: Any, X: Array) -> Array:
     return xp.eye(X.shape[0], dtype=X.dtype)
 
 
-def _kron(xp: Any, A: Array, X: Array) -> Array:
-    """``A ⊗ X`` for 2-d A (p, q) and X (m, n): shape (p m, q n), block (i, j) = A_ij X."""
-    p, q = A.shape
-    m, n = X.shape
-    return xp.reshape(A[:, None, :, None] * X[None, :, None, :], (p * m, q * n))
 
 
 def _coefficients(coeffs: Sequence[float]) -> tuple[float, ...]:

@@ -28,7 +28,7 @@ from typing import Any
 
 import numpy as np
 
-from ._array import is_concrete
+from ._array import is_concrete, require_symmetric
 from .cookbook_trace import _SIN, _derivative_coefficients, _prepare, _series, _series_domain, _tr
 
 __all__ = [
@@ -63,17 +63,6 @@ def _power(k: Any) -> int:
     return int(k)
 
 
-def _require_symmetric(name: str, M: Array, rule: str) -> None:
-    """Raise ``ValueError`` if a concrete ``M`` is not symmetric (to a few units of its dtype's rounding)."""
-    if is_concrete(M):
-        a = np.asarray(M, dtype=np.float64)
-        gap = float(np.max(np.abs(a - a.T), initial=0.0))
-        scale = max(1.0, float(np.max(np.abs(a), initial=0.0)))
-        if gap > 64 * np.finfo(np.dtype(str(M.dtype))).eps * scale:
-            raise ValueError(
-                f"{name}: {rule} assumes {name} symmetric ({name} = {name}ᵀ), but max|{name} − {name}ᵀ| = "
-                f"{gap:.3g}; pass a symmetric {name}, e.g. ({name} + {name}.T)/2"
-            )
 
 
 def _require_invertible(name: str, M: Array, rule: str) -> None:
@@ -192,7 +181,7 @@ def grad_trace_XtCX_inv_A_X(X: Array, C: Array, A: Array) -> Array:
     array([[-0.75]])
     """
     xp, (X, C, A) = _prepare("Tr[(XᵀCX)⁻¹A]", "mn mm nn", X=X, C=C, A=A)
-    _require_symmetric("C", C, "∂Tr[(XᵀCX)⁻¹A]/∂X (CB-125)")
+    require_symmetric("C", C, "∂Tr[(XᵀCX)⁻¹A]/∂X (CB-125)")
     N = X.T @ C @ X
     _require_invertible("XᵀCX", N, "Tr[(XᵀCX)⁻¹A]")
     Ninv = xp.linalg.inv(N)
@@ -220,8 +209,8 @@ def grad_trace_XtCX_inv_XtBX_X(X: Array, C: Array, B: Array) -> Array:
     """
     xp, (X, C, B) = _prepare("Tr[(XᵀCX)⁻¹(XᵀBX)]", "mn mm mm", X=X, C=C, B=B)
     rule = "∂Tr[(XᵀCX)⁻¹(XᵀBX)]/∂X (CB-126)"
-    _require_symmetric("C", C, rule)
-    _require_symmetric("B", B, rule)
+    require_symmetric("C", C, rule)
+    require_symmetric("B", B, rule)
     N = X.T @ C @ X
     _require_invertible("XᵀCX", N, "Tr[(XᵀCX)⁻¹(XᵀBX)]")
     Ninv = xp.linalg.inv(N)
@@ -264,8 +253,8 @@ def grad_trace_Ninv_XtBX_X(A: Array, X: Array, C: Array, B: Array) -> Array:
     """
     xp, A, X, C, B, N = _Ninv_XtBX(A, X, C, B)
     rule = "∂Tr[N⁻¹(XᵀBX)]/∂X (CB-127)"
-    _require_symmetric("C", C, rule)
-    _require_symmetric("B", B, rule)
+    require_symmetric("C", C, rule)
+    require_symmetric("B", B, rule)
     Ninv = xp.linalg.inv(N)
     K = Ninv @ X.T @ B @ X @ Ninv
     return B @ X @ (Ninv + Ninv.T) - C @ X @ (K + K.T)
@@ -288,8 +277,8 @@ def grad_trace_Ninv_XtBX_X_printed(A: Array, X: Array, C: Array, B: Array) -> Ar
     """
     xp, A, X, C, B, N = _Ninv_XtBX(A, X, C, B)
     rule = "the printed ∂Tr[N⁻¹(XᵀBX)]/∂X (CB-127)"
-    _require_symmetric("C", C, rule)
-    _require_symmetric("B", B, rule)
+    require_symmetric("C", C, rule)
+    require_symmetric("B", B, rule)
     Ninv = xp.linalg.inv(N)
     return -2.0 * (C @ X @ Ninv @ X.T @ B @ X @ Ninv) + 2.0 * (B @ X @ Ninv)
 

@@ -96,7 +96,7 @@ def test_53_holds_for_an_indefinite_symmetric_A_and_54_for_any_A():
     np.testing.assert_allclose(cdet.grad_det_XtAX_symmetric_X(A_sym, X), want, rtol=1e-12)
     np.testing.assert_allclose(cdet.grad_det_XtAX_X(A_sym, X), want, rtol=1e-12)  # (54) reduces to (53)
     A = rng.standard_normal((4, 4))  # not symmetric
-    with pytest.raises(ValueError, match=r"\(53\) needs a symmetric A.*use grad_det_XtAX_X \(CB-54\)"):
+    with pytest.raises(ValueError, match=r"\(53\) assumes a symmetric A.*use grad_det_XtAX_X \(CB-54\)"):
         cdet.grad_det_XtAX_symmetric_X(A, X)
     np.testing.assert_allclose(cdet.grad_det_XtAX_X(A, X), gradient(cdet.det_XtAX, A, X, argnums=1), rtol=1e-12)
 

@@ -189,7 +189,7 @@ def test_repeated_eigenvalue_conventions():
          "x: expected a scalar x"),
         (lambda: ci.vjp_inv_A(np.eye(2), np.ones((2, 3))), ValueError, "ct: expected shape (2, 2)"),
         (lambda: ci.jvp_eigenvalues_symmetric_A(np.array([[1.0, 2.0], [0.0, 1.0]]), np.eye(2)), ValueError,
-         "A: the symmetric eigenvalue rule needs a symmetric A"),
+         "A: the symmetric eigenvalue rule assumes a symmetric A"),
         (lambda: ci.jvp_eigenvectors_symmetric_A(np.eye(2), np.eye(3)), ValueError, "t: expected shape (2, 2)"),
         (lambda: ci.sum_eig(np.ones((2, 3))), ValueError, "X: expected a square matrix"),
         (lambda: ci.grad_inverse_objective_A(np.ones(3), np.eye(2), np.ones(2)), ValueError,

@@ -19,7 +19,10 @@ import pkgutil
 
 from ._record import TOPICS, Arg, Rule
 
-__all__ = ["CATALOG", "REFERENCE_SECTIONS", "RULES_IDS", "TOPICS", "Arg", "Rule", "by_name"]
+__all__ = [
+    "CATALOG", "COOKBOOK_IDS", "COOKBOOK_MISPRINTS", "REFERENCE_SECTIONS", "RULES_IDS", "TOPICS", "Arg", "Rule",
+    "by_name",
+]
 
 
 def _collect() -> tuple[Rule, ...]:
@@ -47,6 +50,16 @@ RULES_IDS: tuple[str, ...] = (
     *(f"C-{i}" for i in range(14)), *(f"N-{i}" for i in range(1, 6)), *(f"L-{i}" for i in range(1, 8)),
     "T-1", "T-2",
 )
+
+#: Every derivative identity of the Matrix Cookbook's Chapter 2 (COOKBOOK.md): its equations (32)–(144)
+#: less the definitions (95), (134), (135), plus the unnumbered display after (64), ``CB-64u``.
+COOKBOOK_IDS: tuple[str, ...] = tuple(
+    f"CB-{n}" for n in (*range(32, 65), "64u", *range(65, 95), *range(96, 134), *range(136, 145))
+)
+
+#: The Cookbook's misprinted identities ([E] in COOKBOOK.md): each has a corrected record that passes and a
+#: record of the printed form that must fail (``expect="fail"``, status ``xfail``).
+COOKBOOK_MISPRINTS: tuple[str, ...] = ("CB-89", "CB-92", "CB-127")
 
 #: The paper's §8 "Matrix Calculus Reference" restates earlier rules; each REF item is verified by the
 #: records of the rules it restates (``chainrule verify -k REF-8.2`` selects them).
