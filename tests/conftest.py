@@ -4,7 +4,8 @@
 * JAX's 64-bit mode is never flipped globally: references use the scoped ``chainrule.reference.autodiff.x64``.
 * Hypothesis is derandomized (the ``chainrule`` profile), so every run tries the same examples.
 * ``catalog_results`` verifies every catalog rule once per session (float64), for the catalog tests and
-  the README table test alike.
+  the README table test alike; ``catalog_results_float32`` the same in float32 (seed 1). Both run as
+  ``chainrule verify`` does, in batches on the usable cores.
 """
 
 from __future__ import annotations
@@ -20,12 +21,23 @@ settings.register_profile("chainrule", derandomize=True, database=None, deadline
 settings.load_profile("chainrule")
 
 
+def _verify_all(dtype: str, seed: int) -> dict:
+    """The whole catalog once, as ``chainrule verify`` runs it (batches on the usable cores)."""
+    from chainrule.reference.catalog import CATALOG
+    from chainrule.reference.catalog.parallel import default_jobs, verify_in_parallel
+
+    results = verify_in_parallel(CATALOG, jobs=default_jobs(), trials=100, seed=seed, dtype=dtype)
+    return {r.name: r for r in results}
+
+
 @pytest.fixture(scope="session")
 def catalog_results():
-    from chainrule.reference.catalog import CATALOG
-    from chainrule.reference.catalog.verify import verify_catalog
+    return _verify_all("float64", seed=0)
 
-    return {r.name: r for r in verify_catalog(CATALOG, trials=100, seed=0)}
+
+@pytest.fixture(scope="session")
+def catalog_results_float32():
+    return _verify_all("float32", seed=1)
 
 
 def pytest_sessionfinish(session, exitstatus):

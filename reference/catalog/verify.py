@@ -210,7 +210,7 @@ def rule_check(rule: Rule, sizes: Mapping[str, int], *, trials: int = 100, dtype
         "hygiene": False, "mode": "dense", "precision": "float64", "name": rule.name,
         "avoid": avoid, "avoid_margin": rule.kink_margin,
     }
-    P = setup(_KIND[rule.reference], primal, derivative, examples, k, options)
+    P = setup(_KIND[rule.reference], primal, derivative, examples, k, options, find_custom_rules=False)
     P.exact_dtype = True
     return P, shapes
 

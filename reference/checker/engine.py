@@ -105,7 +105,8 @@ def prepare(P: Problem, shapes: list[tuple[int, ...]], trials: int, seed: int) -
     """Draw the trials and check what the candidate returns; a report when that already fails."""
     T = int(trials)
     leaves, edge = draw(P, shapes, T, seed)
-    lv0 = [jnp.asarray(a[0]) for a in leaves]
+    # device_put, not jnp.asarray: the same arrays, without compiling a conversion per new shape
+    lv0 = [jax.device_put(a[0]) for a in leaves]
     ref_args0 = as_args(P, upcast(P, lv0))
     try:
         out_struct = jax.eval_shape(P.f, *ref_args0)
@@ -138,7 +139,7 @@ def prepare(P: Problem, shapes: list[tuple[int, ...]], trials: int, seed: int) -
         P.dense = True
     report = base_report(P, shapes, T, seed)
     extra = extras(P, out_struct, T, seed)
-    ex0 = {k: [jnp.asarray(a[0]) for a in v] for k, v in extra.items()}
+    ex0 = {k: [jax.device_put(a[0]) for a in v] for k, v in extra.items()}
     blocks = make_blocks(P, out_struct, shapes)
     out_shapes = [tuple(o.shape) for o in out_leaves]
 
@@ -294,8 +295,8 @@ def shape_failure(P: Problem, report: CheckReport, leaves: list[np.ndarray], ext
         return fail(report, f"wrong structure: the candidate returns {describe_struct(cs)}, JAX "
                              f"{describe_struct(es)} ({why}){argnums_hint(P, cand_struct)}", trial=0)
     # values of trial 0: candidate (concrete) and JAX's dense reference
-    lv0 = [jnp.asarray(a[0]) for a in leaves]
-    ex0 = {k: [jnp.asarray(a[0]) for a in v] for k, v in extra.items()}
+    lv0 = [jax.device_put(a[0]) for a in leaves]
+    ex0 = {k: [jax.device_put(a[0]) for a in v] for k, v in extra.items()}
     try:
         if traceable:
             out = jax.jit(lambda lv, ex: candidate_output(P, lv, ex))(lv0, ex0)

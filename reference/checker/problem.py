@@ -198,7 +198,9 @@ def normalize_argnums(argnums: Any, n: int) -> tuple[int, ...]:
 
 
 def setup(kind: str, f: Any, cand: Any, args: tuple[Any, ...], argnums: Any,
-           options: dict[str, Any]) -> Problem:
+           options: dict[str, Any], *, find_custom_rules: bool = True) -> Problem:
+    """The check's :class:`Problem`. ``find_custom_rules=False`` skips tracing f for custom rules defined
+    outside JAX (the catalog's primals are analytic array-API code, which has none)."""
     unknown = sorted(set(options) - set(DEFAULTS))
     if unknown:
         raise TypeError(f"check_{kind}: unknown option(s) {', '.join(unknown)}; the options are "
@@ -328,8 +330,9 @@ def setup(kind: str, f: Any, cand: Any, args: tuple[Any, ...], argnums: Any,
     }[kind]
     rules: list[str] = []
     try:  # traced in 64-bit mode, as every reference is (a float64 constant in f stays float64)
-        with jax.enable_x64(True):
-            rules = custom_rules_in(f, jax.tree_util.tree_unflatten(treedef, [lf.example for lf in leaves]))
+        if find_custom_rules:
+            with jax.enable_x64(True):
+                rules = custom_rules_in(f, jax.tree_util.tree_unflatten(treedef, [lf.example for lf in leaves]))
     except Exception:  # f does not trace at the example: the engine says so with the shapes
         rules = []
     ref_f = inline_custom_rules(f) if rules and opts["custom_rules"] == "inline" else f
