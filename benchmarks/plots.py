@@ -31,6 +31,21 @@ from .harness import stops
 __all__ = ["plot_suite"]
 
 
+_SUPERSCRIPT = str.maketrans("0123456789-", "⁰¹²³⁴⁵⁶⁷⁸⁹⁻")
+
+
+def _tick(v: float) -> str:
+    """A minor tick as people write it: ``200``, ``5000``, ``2×10⁶`` (not ``2e+06``).
+
+    >>> [_tick(v) for v in (200.0, 5000.0, 2e6, 5e7)]
+    ['200', '5000', '2×10⁶', '5×10⁷']
+    """
+    if v < 1e4:
+        return f"{v:g}"
+    e = math.floor(math.log10(v))
+    return f"{round(v / 10**e, 3):g}×10{str(e).translate(_SUPERSCRIPT)}"
+
+
 def plot_suite(suite: Mapping[str, Any], path: Path) -> Path:
     """Log-log time vs size (one line per contender) over the ratio to the baseline, per group; ``path``."""
     import matplotlib
@@ -76,7 +91,7 @@ def plot_suite(suite: Mapping[str, Any], path: Path) -> Path:
             # minor ticks at 2× and 5× a power of ten, labelled plainly: a range narrower than a decade
             # still has labels, and matplotlib's default labels every minor tick there, on top of each other
             ax.xaxis.set_minor_locator(LogLocator(subs=(2.0, 5.0)))
-            ax.xaxis.set_minor_formatter(FuncFormatter(lambda v, _: f"{v:g}"))
+            ax.xaxis.set_minor_formatter(FuncFormatter(lambda v, _: _tick(v)))
             ax.grid(True, which="major", alpha=0.3)
         ax_t.set_yscale("log")
         ax_r.set_yscale("log")

@@ -118,7 +118,7 @@ def test_verify_rejects_a_wrong_directional_derivative(wrong):
 
     good = by_name("jvp_inv_X")
     assert verify_rule(good, trials=20).ok
-    bad = Rule(f"wrong_{wrong.__name__}", "MAT-11", "matrix", "test", mx.inv, wrong,
+    bad = Rule(f"wrong_{wrong.__name__}", "CB-40", "cookbook", "test", mx.inv, wrong,
                (Arg("X", ("n", "n"), "well_conditioned"), Arg("t", ("n", "n"))), "X", ({"n": 3},),
                origin="extension", reference="jvp")
     result = verify_rule(bad, trials=20)
