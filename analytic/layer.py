@@ -544,7 +544,7 @@ def grad_mlp_loss_X(W1: Array, b1: Array, W2: Array, b2: Array, X: Array, Y: Arr
 def sigmoid(x: Array) -> Array:
     r"""Primal of LAYER-5: ``σ(x) = 1/(1 + e⁻ˣ)`` element-wise (computed without overflow)
 
-    Any shape → the same shape.
+    Shapes: x ``(n,)`` → ``(n,)`` (a vector: the Jacobians are n × n; apply it to other shapes by flattening).
     """
     xp, x = _vector(x)
     return _sigmoid(xp, x)
@@ -587,7 +587,7 @@ def jac_tanh_x(x: Array) -> Diagonal:
 def softplus(x: Array) -> Array:
     r"""Primal of LAYER-7: ``softplus(x) = log(1 + eˣ)`` element-wise, computed as ``logaddexp(0, x)``
 
-    Any shape → the same shape.
+    Shapes: x ``(n,)`` → ``(n,)`` (a vector: the Jacobians are n × n; apply it to other shapes by flattening).
     """
     xp, x = _vector(x)
     return xp.logaddexp(xp.zeros_like(x), x)
@@ -610,7 +610,7 @@ def jac_softplus_x(x: Array) -> Diagonal:
 def leaky_relu(x: Array, alpha: float = 0.01) -> Array:
     r"""Primal of LAYER-8: ``leaky_relu(x) = x if x > 0 else αx``, written ``where(x > 0, x, αx)``
 
-    Any shape → the same shape.
+    Shapes: x ``(n,)`` → ``(n,)`` (a vector: the Jacobians are n × n; apply it to other shapes by flattening).
     """
     xp, x = _vector(x)
     _check_alpha(alpha)
@@ -642,7 +642,7 @@ def jac_leaky_relu_x(x: Array, alpha: float = 0.01) -> Diagonal:
 def gelu(x: Array) -> Array:
     r"""Primal of LAYER-9: GELU, tanh form: ``½ x (1 + tanh(√(2/π)(x + 0.044715 x³)))`` element-wise
 
-    Any shape → the same shape.
+    Shapes: x ``(n,)`` → ``(n,)`` (a vector: the Jacobians are n × n; apply it to other shapes by flattening).
     """
     xp, x = _vector(x)
     return 0.5 * x * (1.0 + xp.tanh(_GELU_C * (x + _GELU_A * x * x * x)))
