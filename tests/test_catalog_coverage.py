@@ -180,3 +180,19 @@ def test_the_rule_table_counts_the_new_topics():
     cookbook = sum(r.topic == "cookbook" for r in CATALOG)
     assert f"layer {layer}," in first and f"cookbook {cookbook}," in first and "matrix" not in first
     assert "| CB-70 (was MAT-3) | `grad_bilinear_X` |" in rule_table(CATALOG)
+
+
+def test_the_piped_table_shows_each_printed_misprint_with_its_diagnosis_within_80_columns():
+    import subprocess
+    import sys
+
+    env = {k: v for k, v in os.environ.items() if k not in ("COLUMNS", "LINES")}
+    run = subprocess.run([sys.executable, "-m", "chainrule", "verify", "-k", "CB-92", "--jobs", "1"],
+                         capture_output=True, text=True, env=env)
+    assert run.returncode == 0, run.stderr
+    lines = run.stdout.splitlines()
+    assert max(len(line) for line in lines) <= 80, [line for line in lines if len(line) > 80]
+    text = " ".join(run.stdout.split())
+    assert "xfail grad_power_gram_X_printed (CB-92): 2 wrong entries of 4" in text
+    assert "expected: the first term of the printed sum" in text
+    assert "2 passed, 0 failed, 2 failed as expected" in text
