@@ -121,7 +121,7 @@ def _cotangent(ct: Array, shape: tuple[int, ...], what: str) -> None:
     if tuple(ct.shape) != tuple(shape):
         raise ValueError(
             f"ct: expected the upstream gradient ∂L/∂{what} shaped like {what}, {tuple(shape)}, "
-            f"got {tuple(ct.shape)}"
+            f"got {tuple(ct.shape)}; pass one cotangent entry per output entry"
         )
 
 

@@ -48,6 +48,7 @@ from typing import Any
 
 from . import lossfn as lf
 from ._array import inputs, require_ndim, require_positive
+from .layer import _cotangent
 from .lossfn import _softmax
 from .structured import DiagonalPlusRankOne
 
@@ -87,12 +88,6 @@ def _temperature(z: Array, tau: Array) -> tuple[Any, Array, Array]:
     return xp, z, tau
 
 
-def _cotangent(ct: Array, shape: tuple[int, ...], what: str) -> None:
-    if tuple(ct.shape) != tuple(shape):
-        raise ValueError(
-            f"ct: expected the upstream gradient ∂L/∂{what} shaped like {what}, {tuple(shape)}, "
-            f"got {tuple(ct.shape)}; pass one cotangent entry per output entry"
-        )
 
 
 def _qkv(Q: Array, K: Array, V: Array, ct: Array | None, causal: bool) -> tuple[Any, list[Array]]:

@@ -31,8 +31,9 @@ def _cookbook_md() -> pathlib.Path | None:
 
 def test_cookbook_ids_are_the_rows_of_cookbook_md():
     path = _cookbook_md()
-    if path is None:
-        pytest.skip("COOKBOOK.md (the project's shared folder) is not beside this checkout")
+    assert path is not None, ("COOKBOOK.md, the checklist COOKBOOK_IDS must match, was not found: put the "
+                              "project's shared folder beside this checkout (../shared) or name it in "
+                              "$CHAINRULE_SHARED")
     rows = [m.group(1) for line in path.read_text().splitlines()
             if (m := re.match(r"^\| (CB-[0-9]+u?) \| 2[ .]", line))]
     assert len(rows) == 111 and tuple(rows) == COOKBOOK_IDS
