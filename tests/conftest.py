@@ -3,6 +3,11 @@
 * NumPy floating-point errors raise (a NaN or overflow in a closed form is a bug, not a warning).
 * JAX's 64-bit mode is never flipped globally: references use the scoped ``chainrule.reference.autodiff.x64``.
 * Hypothesis is derandomized (the ``chainrule`` profile), so every run tries the same examples.
+* JAX's persistent compilation cache is on, in the same directory as ``chainrule verify``'s
+  (:mod:`chainrule.reference.compile_cache`: ``CHAINRULE_CACHE_DIR``, else the user's cache dir; off
+  with ``CHAINRULE_NO_CACHE=1``): a second run, or a run after ``chainrule verify``, loads the compiled
+  programs instead of compiling them again. The key is JAX's (the program itself), so a changed
+  formula compiles afresh.
 * ``catalog_results`` verifies every catalog rule once per session (float64), for the catalog tests and
   the README table test alike; ``catalog_results_float32`` the same in float32 (seed 1). Both run as
   ``chainrule verify`` does, in batches on the usable cores.
@@ -19,6 +24,13 @@ np.seterr(all="raise", under="ignore")
 # Hypothesis runs derandomized: the same examples on every machine, so CI cannot flake on a rare draw.
 settings.register_profile("chainrule", derandomize=True, database=None, deadline=None)
 settings.load_profile("chainrule")
+
+
+def pytest_configure(config):
+    """Before any test compiles: the persistent compilation cache, shared with ``chainrule verify``."""
+    from chainrule.reference.compile_cache import enable_compilation_cache
+
+    enable_compilation_cache()
 
 
 def _verify_all(dtype: str, seed: int) -> dict:

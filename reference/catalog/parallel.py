@@ -5,7 +5,9 @@ time; worker processes run batches side by side. Each worker is a fresh interpre
 not survive ``fork``) that imports the catalog and verifies the rules it is sent **by name**, so its
 results are exactly those of :func:`~chainrule.reference.catalog.verify.verify_catalog` in this process
 (the same seeds per rule and configuration). A rule that is not the catalog's own record of its name (a
-record built or patched at run time, as tests do) cannot be sent by name and runs here instead.
+record built or patched at run time, as tests do) cannot be sent by name and runs here instead. A
+worker uses this process's persistent compilation cache
+(:func:`~chainrule.reference.compile_cache.enable_compilation_cache`) when it has one.
 """
 
 from __future__ import annotations
@@ -15,6 +17,7 @@ import os
 from collections.abc import Callable, Iterable, Sequence
 from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
 
+from ..compile_cache import enable_compilation_cache, enabled_cache_dir
 from ._record import Rule
 from .verify import BATCH, RuleResult, verify_catalog
 
@@ -34,6 +37,12 @@ def _verify_names(names: Sequence[str], trials: int, seed: int, dtype: str) -> l
     from . import by_name
 
     return verify_catalog([by_name(n) for n in names], trials=trials, seed=seed, dtype=dtype)
+
+
+def _start_worker(cache_dir: str | None) -> None:
+    """In a worker, before it compiles: the parent's persistent compilation cache, if it has one."""
+    if cache_dir is not None:
+        enable_compilation_cache(cache_dir)
 
 
 def _is_catalogs_own(rule: Rule) -> bool:
@@ -68,7 +77,9 @@ def verify_in_parallel(
     local = [i for i in range(len(rules)) if i not in set(remote)]
     batches = [remote[k:k + BATCH] for k in range(0, len(remote), BATCH)]
     context = multiprocessing.get_context("spawn")
-    with ProcessPoolExecutor(max_workers=min(jobs, len(batches)), mp_context=context) as pool:
+    cache = enabled_cache_dir()
+    with ProcessPoolExecutor(max_workers=min(jobs, len(batches)), mp_context=context, initializer=_start_worker,
+                             initargs=(None if cache is None else str(cache),)) as pool:
         pending = {pool.submit(_verify_names, [rules[i].name for i in b], trials, seed, dtype): b for b in batches}
         if local:  # while the workers start: the rules only this process knows
             for i, r in zip(local, verify_catalog([rules[i] for i in local], trials=trials, seed=seed,

@@ -1,5 +1,7 @@
-"""``chainrule verify [--json] [-k PATTERN] [--trials N] [--seed S] [--dtype float64|float32] [--jobs N]``:
-check every catalog rule against JAX; exit status 1 if any fails, 2 on a usage error."""
+"""``chainrule verify [--json] [-k PATTERN] [--trials N] [--seed S] [--dtype float64|float32] [--jobs N]
+[--cache-dir DIR | --no-cache]``: check every catalog rule against JAX; exit status 1 if any fails, 2 on a
+usage error. Compiled programs go to JAX's persistent compilation cache
+(:mod:`chainrule.reference.compile_cache`), so a second run skips XLA's compiler."""
 
 from __future__ import annotations
 
@@ -7,6 +9,7 @@ import argparse
 import json
 import sys
 import time
+from pathlib import Path
 
 from .arguments import jobs_type, seed_type, trials_type
 
@@ -29,6 +32,12 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
                    help="precision of the inputs and the comparison (default float64)")
     p.add_argument("--jobs", type=jobs_type, default=None, metavar="N",
                    help="worker processes, each verifying batches of rules (default: the usable cores)")
+    cache = p.add_mutually_exclusive_group()
+    cache.add_argument("--cache-dir", type=Path, default=None, metavar="DIR",
+                       help="JAX's persistent compilation cache (default: $CHAINRULE_CACHE_DIR, else "
+                            "~/.cache/chainrule/xla)")
+    cache.add_argument("--no-cache", action="store_true",
+                       help="compile everything afresh, reading and writing no cache (also CHAINRULE_NO_CACHE=1)")
     p.set_defaults(func=_run)
 
 
@@ -41,6 +50,7 @@ def _run(args: argparse.Namespace) -> int:
     from ..catalog import CATALOG
     from ..catalog.parallel import default_jobs, verify_in_parallel
     from ..catalog.verify import TOLERANCES, select
+    from ..compile_cache import enable_compilation_cache
 
     if args.trials < 1:
         print(f"chainrule verify: --trials must be at least 1, got {args.trials}", file=sys.stderr)
@@ -51,6 +61,8 @@ def _run(args: argparse.Namespace) -> int:
               "IDs and topics", file=sys.stderr)
         return 2
     start = time.perf_counter()
+    if not args.no_cache:  # before anything compiles; the workers turn on the same directory
+        enable_compilation_cache(args.cache_dir)
     err = Console(stderr=True)
     jobs = args.jobs or default_jobs()
     if args.json:
