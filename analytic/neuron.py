@@ -287,15 +287,15 @@ def loss_gradient(w: Array, b: Array, X: Array, y: Array) -> tuple[Array, Array]
     # sum_w = Σ_i 1[z_i > 0] e_i x_i and sum_b = Σ_i 1[z_i > 0] e_i, with z_i = w·x_i + b, e_i = z_i − y_i
     if array_api_compat.is_jax_namespace(xp):  # shapes are static under jit: pick the faster program
         fused = (N >= _FUSED_MIN_ROWS and X.shape[1] >= _FUSED_MIN_WIDTH) or _rows_sharded(X)
-        sum_w, sum_b = _masked_error_sums(xp, w, b, X, y, fused=fused)
+        return _masked_error_sums(xp, w, b, X, y, 2.0 / N, fused=fused)
     else:  # eager: stream X in row blocks that stay in cache, summing block by block
         rows = max(1, _BLOCK_ELEMENTS // max(1, X.shape[1]))
         sum_w, sum_b = xp.zeros_like(w), xp.zeros_like(b)
         for start in range(0, N, rows):
             block = slice(start, start + rows)
-            part_w, part_b = _masked_error_sums(xp, w, b, X[block, :], y[block], fused=False)
+            part_w, part_b = _masked_error_sums(xp, w, b, X[block, :], y[block], 2.0 / N, fused=False)
             sum_w, sum_b = sum_w + part_w, sum_b + part_b
-    return (2.0 / N) * sum_w, (2.0 / N) * sum_b
+    return sum_w, sum_b
 
 
 #: Entries of X per row block when :func:`loss_gradient` streams X on an eager backend (NumPy): a
@@ -323,9 +323,9 @@ def _rows_sharded(X: Array) -> bool:
 
 
 def _masked_error_sums(
-    xp: Any, w: Array, b: Array, X: Array, y: Array, *, fused: bool
+    xp: Any, w: Array, b: Array, X: Array, y: Array, scale: float, *, fused: bool
 ) -> tuple[Array, Array]:
-    r"""``(Σ_i 1[z_i > 0] e_i x_i, Σ_i 1[z_i > 0] e_i)`` over the rows of X; ``z = Xw + b``, ``e = z − y``.
+    r"""``scale · (Σ_i 1[z_i > 0] e_i x_i, Σ_i 1[z_i > 0] e_i)`` over the rows of X; ``z = Xw + b``, ``e = z − y``.
 
     Both forms are that sum over i. ``fused=True`` (JAX) writes it element-wise: XLA compiles it to one
     loop over X that materializes nothing, and it partitions over any sharding of X's rows (with X
@@ -338,7 +338,9 @@ def _masked_error_sums(
     columns, where the contraction (XLA's dot) is the faster program.
     """
     z = X @ w + b
-    masked_error = xp.where(z > 0, z - y, xp.zeros_like(z))  # 1[z_i > 0] · e_i
+    # scale · 1[z_i > 0] · e_i: the factor 2/N goes into the N-vector before the sum, so under jit the
+    # contraction's output is the answer (one kernel fewer, as in autodiff's program)
+    masked_error = xp.where(z > 0, (z - y) * scale, xp.zeros_like(z))
     if fused:
         sum_w = xp.sum(masked_error[:, None] * X, axis=0)  # Σ_i 1[z_i > 0] e_i x_i
     else:

@@ -15,8 +15,9 @@ Method, for every case (the numbers in ``results.json`` say which of these appli
   baseline's through the one comparison engine (:func:`chainrule.reference.checker.compare.agree`,
   with the case's row of :data:`~chainrule.reference.tolerances.TOLERANCES`), so a fast wrong answer
   cannot win; ``max_rel_error`` is the normwise relative error, ``matches`` the verdict;
-* **warm-up**, then **interleaved repeats**: every round times each contender once, in a rotated
-  order, so drift (turbo, other processes) hits all alike; a sample runs enough calls to last
+* **warm-up**, then **interleaved repeats**: every round times each contender once, in a fresh
+  seeded order (never the same neighbour every round), so drift (turbo, other processes, BLAS threads
+  still spinning after an eager call) hits all alike; a sample runs enough calls to last
   :data:`MIN_SAMPLE_S` and ``jax.block_until_ready`` is inside it; the garbage collector is off;
 * **median and spread** (quartiles, minimum) of the samples; **ratios** to the suite's baseline
   contender are medians of the per-round ratios, all from the same run;
@@ -48,6 +49,7 @@ import json
 import math
 import os
 import platform
+import re
 import subprocess
 import sys
 import time
@@ -72,6 +74,7 @@ __all__ = [
     "Case",
     "Contender",
     "Suite",
+    "kernel_sequence",
     "machine_info",
     "run",
     "run_case",
@@ -150,6 +153,10 @@ class Suite:
     repeats: tuple[int, int] = (3, 15)  # (quick, full)
     #: more Markdown for ``summary.md`` from the suite's ``results.json`` entry (a table of its own)
     summary: Callable[[Mapping[str, Any]], str] | None = None
+    #: the contender whose ratio to the baseline is the suite's headline (``summary.md``'s first line)
+    headline: str | None = "closed form (jit)"
+    #: a yardstick that is the floor of the work (one pass over X), reported beside the headline
+    floor: str | None = None
 
 
 # --- the machine --------------------------------------------------------------------------------
@@ -223,6 +230,39 @@ def _agreement(out: list[np.ndarray], ref: list[np.ndarray], dtype: str) -> tupl
     return (worst if math.isfinite(worst) else None), matches
 
 
+_HLO_NAME = re.compile(r"%[\w.\-]+")
+
+
+def kernel_sequence(compiled: Any) -> list[str] | None:
+    """The kernels XLA runs for ``compiled``, in order: each top-level op of the entry computation.
+
+    One string per op: its result shape, its opcode and, for a fusion, its kind (``kLoop``, …); the
+    names and the fused bodies' element-wise details are dropped. Two programs with the same sequence
+    run the same kernels over the same data: a ratio near 1 between them is the same program timed
+    twice, not a slower formula. ``None`` where the backend gives no HLO text.
+    """
+    try:
+        text = compiled.as_text()
+    except Exception:  # a backend without HLO text
+        return None
+    ops, entry = [], False
+    for line in text.splitlines():
+        if line.startswith("ENTRY "):
+            entry = True
+            continue
+        if entry and line.startswith("}"):
+            break
+        if entry and " = " in line:
+            _, rhs = line.split(" = ", 1)
+            rhs = rhs.split(", metadata=")[0]
+            op = re.match(r"(\S+) (\w[\w-]*)\(", rhs)
+            if op is None or op.group(2) in ("parameter", "constant", "bitcast", "tuple", "get-tuple-element"):
+                continue
+            kind = re.search(r"kind=(\w+)", rhs)
+            ops.append(f"{op.group(1)} {op.group(2)}" + (f" {kind.group(1)}" if kind else ""))
+    return [_HLO_NAME.sub("%", o) for o in ops]
+
+
 def _memory_of(compiled: Any) -> int | None:
     try:
         m = compiled.memory_analysis()
@@ -264,6 +304,7 @@ def run_case(case: Case, baseline: str, repeats: int) -> dict[str, Any]:
                     row["compile_s"] = time.perf_counter() - start
                     row["memory_bytes"] = _memory_of(compiled)
                     row["memory_kind"] = "XLA temporaries + outputs"
+                    row["kernels"] = kernel_sequence(compiled)
                     calls[c.name] = (lambda f=compiled, a=c.args: f(*a))
                 else:
                     calls[c.name] = (lambda f=c.fn, a=c.args: f(*a))
@@ -278,6 +319,10 @@ def run_case(case: Case, baseline: str, repeats: int) -> dict[str, Any]:
                 row.update(status="error", reason=f"{type(exc).__name__}: {str(exc).splitlines()[0][:200]}")
                 calls.pop(c.name, None)
         ref = outputs.get(baseline)
+        base_kernels = rows.get(baseline, {}).get("kernels")
+        for row in rows.values():  # the measured reason a ratio sits at 1: XLA runs the baseline's kernels
+            if row.get("kernels") is not None and base_kernels is not None:
+                row["same_kernels_as_baseline"] = row["kernels"] == base_kernels
         for name, out in outputs.items():
             if ref is not None:
                 rows[name]["max_rel_error"], rows[name]["matches"] = _agreement(out, ref, case.dtype)
@@ -308,6 +353,7 @@ def run_case(case: Case, baseline: str, repeats: int) -> dict[str, Any]:
 def _interleaved(calls: Mapping[str, Callable[[], Any]], repeats: int) -> dict[str, tuple[list[float], int]]:
     """Per contender: (sample times, calls per sample), timed in rotated interleaved rounds."""
     names = list(calls)
+    rng = np.random.default_rng(0)  # the same orders on every run
     per_sample = {}
     for name in names:  # warm-up, and calibration of the calls per sample
         t, _ = _once(calls[name])
@@ -318,8 +364,11 @@ def _interleaved(calls: Mapping[str, Callable[[], Any]], repeats: int) -> dict[s
     gc.collect()
     gc.disable()
     try:
-        for r in range(repeats):
-            order = names[r % len(names):] + names[: r % len(names)] if names else []
+        for _ in range(repeats):
+            # a fresh (seeded) order each round: no contender always runs right after the same one. A
+            # rotated order kept neighbours together, and the contender after the eager NumPy call
+            # (whose BLAS threads still spin) measured up to ×1.5 slower than the same XLA program.
+            order = [names[i] for i in rng.permutation(len(names))]
             for name in order:
                 call, k = calls[name], per_sample[name]
                 start = time.perf_counter()
@@ -370,7 +419,8 @@ def run_suite(suite: Suite, quick: bool, on_case: Callable[[dict[str, Any]], Non
     return {
         "name": suite.name, "title": suite.title, "description": suite.description,
         "x_label": suite.x_label, "baseline": suite.baseline, "env": dict(suite.env),
-        "plot_cold": suite.plot_cold, "plot_memory": suite.plot_memory, "seconds": time.perf_counter() - start,
+        "plot_cold": suite.plot_cold, "plot_memory": suite.plot_memory, "headline": suite.headline,
+        "floor": suite.floor, "seconds": time.perf_counter() - start,
         **result,
     }
 

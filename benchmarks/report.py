@@ -22,7 +22,7 @@ from typing import Any
 from .harness import stops
 from .plots import plot_suite
 
-__all__ = ["cell", "summary_markdown", "write_results"]
+__all__ = ["cell", "headline", "summary_markdown", "write_results"]
 
 
 def write_results(results: Mapping[str, Any], out: Path) -> list[Path]:
@@ -62,6 +62,63 @@ def cell(row: Mapping[str, Any]) -> str:
     return text
 
 
+def _ratios(suite: Mapping[str, Any], name: str) -> list[tuple[str, Mapping[str, Any]]]:
+    out = []
+    for case in suite["cases"]:
+        for c in case["contenders"]:
+            if c["name"] == name and c.get("ratio") is not None:
+                out.append((case["label"], c))
+    return out
+
+
+def headline(suite: Mapping[str, Any], machine: Mapping[str, Any] | None = None) -> str | None:
+    """The suite's headline: its headline contender's ratio to the baseline across the cases, spread, floor.
+
+    ``None`` when the suite names no headline contender or it has no ratio in this run.
+
+    >>> row = lambda r, q1, q3: {"name": "closed form (jit)", "ratio": r, "ratio_q1": q1, "ratio_q3": q3}
+    >>> suite = {"baseline": "jit(grad)", "headline": "closed form (jit)", "floor": None,
+    ...          "cases": [{"label": "n=10", "contenders": [row(0.9, 0.85, 0.95)]},
+    ...                    {"label": "n=100", "contenders": [row(1.2, 1.1, 1.3)]}]}
+    >>> print(headline(suite))  # doctest: +NORMALIZE_WHITESPACE
+    `closed form (jit)` ÷ `jit(grad)`: ×0.9–1.2 over 2 cases (median ×1.05); slowest n=100 ×1.2
+    (quartiles ×1.1–1.3 across rounds); 1 of 2 cases at or below ×1.0.
+    """
+    name = suite.get("headline")
+    rows = _ratios(suite, name) if name else []
+    if not rows:
+        return None
+    ratios = [c["ratio"] for _, c in rows]
+    worst_label, worst = max(rows, key=lambda lc: lc[1]["ratio"])
+    text = (f"`{name}` ÷ `{suite['baseline']}`: ×{min(ratios):.2g}–{max(ratios):.2g} over {len(rows)} cases "
+            f"(median ×{_median(ratios):.3g}); slowest {worst_label} ×{worst['ratio']:.2g} (quartiles "
+            f"×{worst['ratio_q1']:.2g}–{worst['ratio_q3']:.2g} across rounds); "
+            f"{sum(r <= 1.0 for r in ratios)} of {len(rows)} cases at or below ×1.0.")
+    same = [label for label, c in rows if c.get("same_kernels_as_baseline")]
+    if same:
+        above = [label for label, c in rows if c["ratio"] > 1.0]
+        text += (f" {len(same)} of {len(rows)} cases compile to the baseline's own kernels (XLA runs the same "
+                 f"program: a ratio off 1 there is timing noise); {sum(a in same for a in above)} of the "
+                 f"{len(above)} cases above ×1.0 are among them.")
+    floor = suite.get("floor")
+    if floor:
+        floors = dict((label, c) for label, c in _ratios(suite, floor))
+        over = [c["ratio"] / floors[label]["ratio"] for label, c in rows if label in floors]
+        if over:
+            text += (f" One-pass floor `{floor}`: ×{min(f['ratio'] for f in floors.values()):.2g}–"
+                     f"{max(f['ratio'] for f in floors.values()):.2g} of the baseline; the headline is "
+                     f"×{min(over):.2g}–{max(over):.2g} the floor (median ×{_median(over):.3g}).")
+    if machine:
+        text += (f" Measured on {machine['cpu']}, {machine['usable_cores']} usable cores, load average "
+                 f"{', '.join(f'{x:.2f}' for x in machine.get('load_average') or [])} at the start.")
+    return text
+
+
+def _median(values: list[float]) -> float:
+    v = sorted(values)
+    return (v[len(v) // 2] + v[(len(v) - 1) // 2]) / 2
+
+
 def summary_markdown(results: Mapping[str, Any]) -> str:
     """The run as Markdown: the machine, then per suite a table of medians (ratio to the baseline)."""
     m = results["machine"]
@@ -87,6 +144,9 @@ def summary_markdown(results: Mapping[str, Any]) -> str:
             names += [c["name"] for c in case["contenders"] if c["name"] not in names]
         lines += [f"## {suite['title']}", "", suite["description"], "",
                   f"Baseline: `{suite['baseline']}`. Devices: {', '.join(suite['devices'])}.", ""]
+        head = headline(suite, m)
+        if head:
+            lines += [f"**Headline.** {head}", ""]
         lines.append("| case | " + " | ".join(f"`{n}`" for n in names) + " |")
         lines.append("|---|" + "---|" * len(names))
         for case in suite["cases"]:

@@ -13,6 +13,7 @@ import sys
 import textwrap
 from pathlib import Path
 
+import jax.numpy as jnp
 import numpy as np
 import pytest
 
@@ -360,3 +361,35 @@ def test_jax_loss_gradient_with_X_sharded_over_8_devices_equals_jax_grad():
     r = json.loads(proc.stdout.strip().splitlines()[-1])
     assert r["devices"] == 8 and r["X_shards"] == 8 and r["rows_per_shard"] == 8
     assert r["err_w"] <= 1e-12 * r["scale"] and r["err_b"] <= 1e-12
+
+
+def test_a_contender_that_compiles_to_the_baselines_kernels_is_marked_so_and_a_different_one_is_not():
+    # issue 12: a ratio near 1 between two programs XLA compiles alike is the same program timed twice
+    x = np.linspace(0.5, 2.0, 64)
+    case = Case("n=64", "toy", 64, lambda: [
+        Contender("x + x", lambda x: x + x, (x,)),
+        Contender("2 x", lambda x: 2.0 * x, (x,)),  # the same one loop over x
+        Contender("2 x via a sort", lambda x: jnp.sort(2.0 * x)[::-1][::-1], (x,), compare=False),
+    ])
+    by = {c["name"]: c for c in run_case(case, "x + x", repeats=3)["contenders"]}
+    assert by["x + x"]["kernels"] and by["x + x"]["same_kernels_as_baseline"] is True
+    assert by["2 x"]["same_kernels_as_baseline"] is True
+    assert by["2 x via a sort"]["same_kernels_as_baseline"] is False
+    assert any("sort" in k for k in by["2 x via a sort"]["kernels"])
+
+
+def test_the_headline_counts_the_cases_that_run_the_baselines_own_kernels_and_reports_the_floor():
+    from chainrule.benchmarks.report import headline
+
+    def row(name, ratio, same=None):
+        return {"name": name, "ratio": ratio, "ratio_q1": ratio * 0.9, "ratio_q3": ratio * 1.1,
+                "same_kernels_as_baseline": same}
+
+    suite = {"baseline": "jit(grad)", "headline": "closed form (jit)", "floor": "X @ w",
+             "cases": [{"label": "small", "contenders": [row("closed form (jit)", 1.2, True), row("X @ w", 0.6)]},
+                       {"label": "big", "contenders": [row("closed form (jit)", 0.8, False), row("X @ w", 0.4)]}]}
+    text = headline(suite, {"cpu": "CPU-X", "usable_cores": 2, "load_average": [0.5, 0.4, 0.3]})
+    assert "×0.8–1.2 over 2 cases" in text and "slowest small ×1.2" in text
+    assert "1 of 2 cases compile to the baseline's own kernels" in text and "1 of the 1 cases above ×1.0" in text
+    assert "the headline is ×2–2 the floor" in text and "CPU-X, 2 usable cores" in text
+    assert headline({**suite, "headline": None}) is None

@@ -117,5 +117,5 @@ SUITE = Suite(
     "(∂C/∂w, ∂C/∂b) for C = mean((y − max(0, Xw + b))²), X of N × d (N·d ≤ 2·10⁷). "
     "'closed form' is chainrule.analytic.neuron.loss_gradient; 'scan, one pass' is a JAX-only yardstick "
     "(lax.scan over row blocks) and 'X @ w' one pass over X.",
-    "N (rows of X)", "jit(grad)", cases,
+    "N (rows of X)", "jit(grad)", cases, floor="X @ w: one pass over X (jit)",
 )

@@ -40,7 +40,7 @@ def _cmd_bench(args: argparse.Namespace) -> int:
 
     from chainrule.benchmarks.harness import run
     from chainrule.benchmarks.registry import SUITES, select_suites
-    from chainrule.benchmarks.report import cell, write_results
+    from chainrule.benchmarks.report import cell, headline, write_results
 
     suites = select_suites(SUITES, args.pattern)
     if not suites:
@@ -87,6 +87,9 @@ def _cmd_bench(args: argparse.Namespace) -> int:
                                     f"{suite['baseline']} by {c.get('max_rel_error')} (relative; tolerance "
                                     f"rtol {tol.get('rtol')}, atol {tol.get('atol')}, {case['dtype']})")
         out.print(table)
+        head = headline(suite, results["machine"])
+        if head:
+            out.print(f"Headline: {head}", highlight=False, soft_wrap=False)
     paths = write_results(results, args.out)
     for p in problems:
         out.print(f"[bold red]PROBLEM[/bold red] {p}", highlight=False, soft_wrap=True)
