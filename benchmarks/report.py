@@ -91,7 +91,7 @@ def headline(suite: Mapping[str, Any], machine: Mapping[str, Any] | None = None)
     ratios = [c["ratio"] for _, c in rows]
     worst_label, worst = max(rows, key=lambda lc: lc[1]["ratio"])
     text = (f"`{name}` ÷ `{suite['baseline']}`: ×{min(ratios):.2g}–{max(ratios):.2g} over {len(rows)} cases "
-            f"(median ×{_median(ratios):.3g}); slowest {worst_label} ×{worst['ratio']:.2g} (quartiles "
+            f"(median ×{_median(ratios):.2f}); slowest {worst_label} ×{worst['ratio']:.2g} (quartiles "
             f"×{worst['ratio_q1']:.2g}–{worst['ratio_q3']:.2g} across rounds); "
             f"{sum(r <= 1.0 for r in ratios)} of {len(rows)} cases at or below ×1.0.")
     same = [label for label, c in rows if c.get("same_kernels_as_baseline")]
@@ -107,7 +107,7 @@ def headline(suite: Mapping[str, Any], machine: Mapping[str, Any] | None = None)
         if over:
             text += (f" One-pass floor `{floor}`: ×{min(f['ratio'] for f in floors.values()):.2g}–"
                      f"{max(f['ratio'] for f in floors.values()):.2g} of the baseline; the headline is "
-                     f"×{min(over):.2g}–{max(over):.2g} the floor (median ×{_median(over):.3g}).")
+                     f"×{min(over):.2g}–{max(over):.2g} the floor (median ×{_median(over):.2f}).")
     if machine:
         text += (f" Measured on {machine['cpu']}, {machine['usable_cores']} usable cores, load average "
                  f"{', '.join(f'{x:.2f}' for x in machine.get('load_average') or [])} at the start.")
