@@ -313,8 +313,12 @@ def test_numpy_loss_gradient_in_row_blocks_equals_autodiff(monkeypatch, dtype):
     monkeypatch.setattr(nn, "_BLOCK_ELEMENTS", 3 * 4)  # 3 rows of 4
     blocks = []
     sums = nn._masked_error_sums
-    monkeypatch.setattr(nn, "_masked_error_sums",
-                        lambda xp, w, b, X, y, fused: blocks.append(X.shape) or sums(xp, w, b, X, y, fused=fused))
+
+    def spy(xp, w, b, X, y, scale, fused):
+        blocks.append(X.shape)
+        return sums(xp, w, b, X, y, scale, fused=fused)
+
+    monkeypatch.setattr(nn, "_masked_error_sums", spy)
     gw, gb = nn.loss_gradient(w, b, X, y)
     assert blocks == [(3, 4), (3, 4), (3, 4), (1, 4)]
     rw, rb = gradient(nn.loss, w, b, X, y, argnums=(0, 1), precision="as-is")
