@@ -209,3 +209,47 @@ def test_edge_trials_are_not_excused_when_the_conditioning_analysis_cannot_run(m
     monkeypatch.setattr(judge, "explained", cannot)
     again = check(jnp.linalg.inv, qr_inverse_vjp, np.zeros((4, 4)), seed=excused[0])
     assert not again.ok and again.diagnosis
+
+
+# -- survivors of the seed-3 sample (tests/mutation/README.md) ----------------------------------------------
+
+
+def _relu_sum_where(z):
+    return jnp.sum(jnp.where(z > 0, z, 0.0))
+
+
+@pytest.mark.parametrize("at_zero", [-1.0, 2.0])
+def test_a_value_outside_both_one_sided_slopes_at_a_kink_fails_even_when_kinks_between(at_zero):
+    # d relu/dz at 0: kinks="between" accepts any value in [0, 1] (the left and right slopes); -1 and 2 are
+    # not derivatives from either side, and the check must fail on the edge trials that put z at 0
+    def grad(z):
+        return jnp.where(z > 0, 1.0, jnp.where(z < 0, 0.0, at_zero))
+
+    r = check_gradient(_relu_sum_where, grad, np.zeros(4), kinks="between", shrink=False)
+    assert not r.ok, str(r)
+    inside = check_gradient(_relu_sum_where, lambda z: jnp.where(z >= 0, 1.0, 0.0), np.zeros(4), kinks="between")
+    assert inside.ok, str(inside)  # the right slope at 0 is accepted: the failure above is the value's
+
+
+def test_a_wrong_shape_that_does_not_broadcast_names_the_numerator_layout():
+    r = check_jacobian(lambda x: x[:2] * x[1:], lambda x: jnp.zeros((3, 3)), np.zeros(3), trials=10)
+    assert r.diagnosis == ("wrong shape: claimed (3, 3), JAX (2, 3) (numerator layout: out.shape + in.shape = "
+                           "(2, 3))"), r.diagnosis
+
+
+def test_a_message_names_the_trial_it_is_about_at_an_odd_trial():
+    # t + 1 for the 0-based trial t: t = 9 and t = 91 are odd, where t | 1 or t ^ 1 would not be t + 1
+    probe = check_jacobian(jnp.sin, _jac_wrong_on_the_last_trial, np.zeros(300), trials=TRIALS,
+                           domains={"x": MARKED}, mode="probe", shrink=False)
+    assert probe.trial == TRIALS - 1
+    assert f"trial {TRIALS} was rebuilt densely for the diagnosis" in " ".join(probe.notes), probe.notes
+
+    def sign_by_division(x):
+        with np.errstate(invalid="raise", divide="raise"):
+            return x / np.abs(x)
+
+    raised = check_gradient(lambda x: jnp.sum(jnp.abs(x)), sign_by_division, np.zeros(5), trials=101, shrink=False)
+    assert raised.trial % 2 == 1, raised.trial  # the first edge trial of 101
+    assert f"divide at trial {raised.trial + 1}, an edge trial" in raised.diagnosis, raised.diagnosis
+    r = check_gradient(_relu_sum, lambda z: (z > 0.05).astype(z.dtype), np.zeros(6), trials=100, shrink=False)
+    assert f"entry of trial {r.trial + 1} " in r.diagnosis or f"entries of trial {r.trial + 1} " in r.diagnosis

@@ -345,7 +345,9 @@ def _verify_batch(rules: list[Rule], trials: int, seed: int, dtype: str) -> list
                 if item.jobs:  # a rule whose draw failed has no jobs and keeps its failed result
                     _judge(item, reports[at:at + len(item.jobs)], trials, seed)
                 at += len(item.jobs)
-    share = (time.perf_counter() - start) / max(1, len(rules))
+    # equivalent mutants (no mutate): now % start == now − start while the run is shorter than perf_counter's
+    # own count at its start (seconds since boot on Linux)
+    share = (time.perf_counter() - start) / max(1, len(rules))  # pragma: no mutate
     for item in items:
         item.result.seconds = share
     return [item.result for item in items]

@@ -141,7 +141,9 @@ def symmetric_probe(P: Problem, bi: int, t: int, leaves: list[np.ndarray], extra
                      traceable: bool) -> str | None:
     """Re-run trial ``t`` with each square-matrix argument symmetrized: does the candidate then agree?"""
     for li, lf in enumerate(P.leaves):
-        s = leaves[li].shape[1:]
+        # equivalent mutants (no mutate): a matrix leaf's (T, m, m) ends in the same two axes as (m, m); a vector
+        # leaf's (T, n) would be symmetrized across trials, which makes no wrong derivative agree with JAX
+        s = leaves[li].shape[1:]  # pragma: no mutate
         if not lf.drawn or len(s) < 2 or s[-1] != s[-2] or s[-1] < 2:
             continue
         sym = [a.copy() for a in leaves]  # every trial symmetrized: same shapes, no new compilation
@@ -248,7 +250,7 @@ def _run_rows(prog: Any, leaves: list[np.ndarray], t: int, key: str, dirs: list[
     """Run the check's own compiled program ``prog`` (``ref`` or ``joint``) on trial ``t``'s inputs with the
     rows of ``dirs`` as its cotangents or tangents, as many rows per call as there are trials: the
     shapes it was compiled for, so nothing is compiled again."""
-    T = leaves[0].shape[0]
+    T = leaves[0].shape[0]  # pragma: no mutate - equivalent: every leaf's leading axis is the trials
     rows = dirs[0].shape[0]
     lv = [np.repeat(np.asarray(a[t:t + 1]), T, axis=0) for a in leaves]
     parts = []
@@ -296,7 +298,8 @@ def _products(P: Problem, leaves: list[np.ndarray], t: int, traceable: bool) -> 
             dirs = [eye[:, a:b].reshape(calls, *s) for a, b, s in zip(offs[:-1], offs[1:], shapes, strict=True)]
         else:  # probes random vectors per leaf, the other leaves zero
             k = P.opts["probes"]
-            rng = np.random.default_rng([int(P.opts["seed"]), int(t), 0xB1A3])
+            # equivalent mutants (no mutate): any constant third word gives seeded, reproducible probes
+            rng = np.random.default_rng([int(P.opts["seed"]), int(t), 0xB1A3])  # pragma: no mutate
             dirs = [np.zeros((k * len(shapes), *s)) for s in shapes]
             for g, s in enumerate(shapes):
                 dirs[g][g * k:(g + 1) * k] = rng.standard_normal((k, *s))

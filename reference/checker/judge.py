@@ -127,7 +127,7 @@ def judge(P: Problem, report: CheckReport, blocks: list[Block], leaves: list[np.
             "along it")
 
     # third witness
-    witness_flags = (False, True)
+    witness_backs_candidate = False  # the third witness agrees with the candidate and not with JAX
     if P.opts["witness"] is not None:
         try:
             fd = fd_blocks(P, blocks, leaves)
@@ -149,7 +149,7 @@ def judge(P: Problem, report: CheckReport, blocks: list[Block], leaves: list[np.
         report.notes.append(
             f"third witness ({label}, edge trials excluded): candidate vs it max rel error {c_vs:.2g} "
             f"({'agrees' if c_ok else 'DISAGREES'}); JAX vs it {j_vs:.2g} ({'agrees' if j_ok else 'DISAGREES'})")
-        witness_flags = (c_ok, j_ok)
+        witness_backs_candidate = c_ok and not j_ok
 
     # per-block results
     fails_any = ~ok.all(axis=0)
@@ -201,7 +201,7 @@ def judge(P: Problem, report: CheckReport, blocks: list[Block], leaves: list[np.
         report.diagnosis = "; ".join(f"{', '.join(ns)}: {d}" for d, ns in grouped.items())
     if not P.dense and P.kind in ("jacobian", "hessian"):
         dense_rediagnose(P, report, leaves, extra, t)
-    if witness_flags == (True, False):
+    if witness_backs_candidate:
         report.diagnosis += (" (the candidate agrees with the third witness and JAX does not: "
                              "JAX's convention may be what differs)")
     return report
