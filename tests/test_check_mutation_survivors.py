@@ -253,3 +253,21 @@ def test_a_message_names_the_trial_it_is_about_at_an_odd_trial():
     assert f"divide at trial {raised.trial + 1}, an edge trial" in raised.diagnosis, raised.diagnosis
     r = check_gradient(_relu_sum, lambda z: (z > 0.05).astype(z.dtype), np.zeros(6), trials=100, shrink=False)
     assert f"entry of trial {r.trial + 1} " in r.diagnosis or f"entries of trial {r.trial + 1} " in r.diagnosis
+
+
+def _marked_at(k: int) -> Domain:
+    def draw(rng: np.random.Generator, shape: tuple[int, ...]) -> np.ndarray:
+        x = rng.uniform(-1.0, 1.0, shape)
+        x[k, 0] = MARK
+        return x
+
+    return Domain(f"trial {k} marked", draw, f"uniform(-1, 1); trial {k} has x[0] = 7")
+
+
+def test_the_third_witness_compares_every_ordinary_trial():
+    # wrong only at trial 3 (an ordinary trial): the finite-difference witness must see it there
+    r = check_jacobian(jnp.sin, _jac_wrong_on_the_last_trial, np.zeros(3), trials=TRIALS, domains={"x": _marked_at(3)},
+                       witness="fd", shrink=False)
+    assert not r.ok and r.trial == 3, str(r)
+    note = next(n for n in r.notes if n.startswith("third witness"))
+    assert "(DISAGREES); JAX vs it" in note and note.endswith("(agrees)"), note
