@@ -253,6 +253,7 @@ def test_a_message_names_the_trial_it_is_about_at_an_odd_trial():
     assert f"divide at trial {raised.trial + 1}, an edge trial" in raised.diagnosis, raised.diagnosis
     r = check_gradient(_relu_sum, lambda z: (z > 0.05).astype(z.dtype), np.zeros(6), trials=100, shrink=False)
     assert f"entry of trial {r.trial + 1} " in r.diagnosis or f"entries of trial {r.trial + 1} " in r.diagnosis
+    assert (" wrong entry of trial " in r.diagnosis) == (" lies within 0.1 " in r.diagnosis), r.diagnosis
 
 
 def _marked_at(k: int) -> Domain:

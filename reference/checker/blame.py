@@ -116,7 +116,8 @@ def diagnose_block(P: Problem, bi: int, b: Block, t: int, claimed: list[np.ndarr
                 edge_note = " (an edge trial)" if edge[t] else ""
                 n_e, n_t = len(entries), ok.shape[1]
                 what = "the wrong entry" if n_e == 1 else f"all {n_e} wrong entries"
-                return (f"wrong only near a kink: {what} of trial {t + 1}{edge_note} lie within 0.1 of a point "
+                verb = "lies" if n_e == 1 else "lie"
+                return (f"wrong only near a kink: {what} of trial {t + 1}{edge_note} {verb} within 0.1 of a point "
                         f"where JAX's derivative jumps, and {n_t - len(fails)} of {n_t} trials pass")
     # holds only for symmetric matrices?
     sym = symmetric_probe(P, bi, t, leaves, extra, traceable)
