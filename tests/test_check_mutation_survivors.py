@@ -218,7 +218,7 @@ def _relu_sum_where(z):
     return jnp.sum(jnp.where(z > 0, z, 0.0))
 
 
-@pytest.mark.parametrize("at_zero", [-1.0, 2.0])
+@pytest.mark.parametrize("at_zero", [-1.0, 2.0, -1.5e-6, 1 + 1.5e-6])  # beyond the 1e-6 slack in float64
 def test_a_value_outside_both_one_sided_slopes_at_a_kink_fails_even_when_kinks_between(at_zero):
     # d relu/dz at 0: kinks="between" accepts any value in [0, 1] (the left and right slopes); -1 and 2 are
     # not derivatives from either side, and the check must fail on the edge trials that put z at 0
@@ -272,3 +272,14 @@ def test_the_third_witness_compares_every_ordinary_trial():
     assert not r.ok and r.trial == 3, str(r)
     note = next(n for n in r.notes if n.startswith("third witness"))
     assert "(DISAGREES); JAX vs it" in note and note.endswith("(agrees)"), note
+
+
+def test_a_factor_equal_to_a_later_dimension_is_named_after_a_small_one():
+    # dims (2, 5): 2 is too common a factor to blame on a size, and is passed over, not the end of the search
+    r = check_gradient(lambda x: jnp.sum(x ** 2), lambda x: 10 * x, np.zeros((2, 5)), trials=10)
+    assert r.diagnosis.startswith("off by a constant factor 5 (= N with N = 5"), r.diagnosis
+
+
+def test_a_memory_budget_between_one_and_two_gib_is_written_in_gib():
+    with pytest.raises(ValueError, match=r"entries, 22\.4 GiB with JAX's two witnesses .* budget of 1\.5 GiB"):
+        check_jacobian(jnp.sin, jnp.cos, np.zeros(31_623), mode="dense", memory=3 << 29)
