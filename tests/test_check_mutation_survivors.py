@@ -283,3 +283,12 @@ def test_a_factor_equal_to_a_later_dimension_is_named_after_a_small_one():
 def test_a_memory_budget_between_one_and_two_gib_is_written_in_gib():
     with pytest.raises(ValueError, match=r"entries, 22\.4 GiB with JAX's two witnesses .* budget of 1\.5 GiB"):
         check_jacobian(jnp.sin, jnp.cos, np.zeros(31_623), mode="dense", memory=3 << 29)
+
+
+def test_a_jacobian_wrong_in_a_scattered_third_of_its_entries_says_how_many():
+    rng = np.random.default_rng(0)
+    extra = np.where(rng.random((10, 10)) < 0.3, rng.uniform(1.0, 2.0, (10, 10)), 0.0)  # full rank, scattered
+    nbad = int((extra != 0).sum())
+    r = check_jacobian(jnp.sin, lambda x: jnp.diag(jnp.cos(x)) + extra, np.zeros(10), trials=10)
+    assert r.diagnosis == (f"wrong in {nbad} of 100 entries (the others agree): a dropped or extra term in part "
+                           "of the derivative?"), r.diagnosis
