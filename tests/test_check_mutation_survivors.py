@@ -292,3 +292,12 @@ def test_a_jacobian_wrong_in_a_scattered_third_of_its_entries_says_how_many():
     r = check_jacobian(jnp.sin, lambda x: jnp.diag(jnp.cos(x)) + extra, np.zeros(10), trials=10)
     assert r.diagnosis == (f"wrong in {nbad} of 100 entries (the others agree): a dropped or extra term in part "
                            "of the derivative?"), r.diagnosis
+
+
+def test_edge_trials_dropped_for_a_non_finite_derivative_do_not_claim_the_witnesses_disagreed():
+    # d cbrt(x)/dx is infinite at 0, where the checker puts its edge trials: those trials are dropped for
+    # JAX's derivative not being finite, and only for that
+    r = check_gradient(lambda x: jnp.sum(jnp.cbrt(x)), lambda x: jnp.cbrt(x) / (3 * x), np.zeros(3), shrink=False)
+    notes = [n for n in r.notes if "skipped" in n]
+    assert notes and all("JAX's derivative is not finite" in n for n in notes), r.notes
+    assert not any("witnesses disagree" in n for n in notes), notes

@@ -344,7 +344,10 @@ def _pair(pr: _Products, jb: Block) -> tuple[np.ndarray, np.ndarray]:
 
 def _pattern_rtol(P: Problem) -> float:
     """How exactly a pattern must hold: ``max(1e-6, 100 ε, 10 rtol)`` for the candidate's dtype."""
-    return max(1e-6, 100 * float(jnp.finfo(P.leaves[P.diff_leaves[0]].dtype).eps), 10 * P.tol.rtol)
+    # equivalent mutants (no mutate): a pattern tolerance, 10 vs 11 times rtol, names the same patterns but
+    # within 10% of the boundary
+    return max(1e-6, 100 * float(jnp.finfo(P.leaves[P.diff_leaves[0]].dtype).eps),
+               10 * P.tol.rtol)  # pragma: no mutate
 
 
 def _linearity(pr: _Products, P: Problem, b: Block, claimed_t: np.ndarray, leaves: list[np.ndarray],

@@ -45,7 +45,9 @@ def directional(P: Problem, ins: tuple[int, ...], out_leaf: int | None) -> Calla
         up = upcast(P, lv)
         xs = [up[i] for i in ins]
         E = [e.astype(x.dtype) for e, x in zip(E, xs, strict=True)]
-        big = jnp.max(jnp.stack([jnp.max(jnp.abs(x) * (e != 0), initial=0.0) for x, e in zip(xs, E, strict=True)]))
+        # equivalent mutants (no mutate): xs and E are built leaf for leaf, so strict=False zips the same pairs
+        big = jnp.max(jnp.stack([jnp.max(jnp.abs(x) * (e != 0), initial=0.0)  # pragma: no mutate
+                                 for x, e in zip(xs, E, strict=True)]))  # pragma: no mutate
         h = jnp.sqrt(jnp.finfo(xs[0].dtype).eps) * jnp.maximum(1.0, big)
 
         def g(s: Any) -> Any:
