@@ -167,7 +167,22 @@ at that trial (``report.stopped``).
 **More witnesses.** ``witness="fd"`` adds central finite differences (``h = ε^(1/3)·max(1, |x_j|)``,
 in float64) and ``witness="complex-step"`` the complex step (``Im f(x + i·h·e_j)/h``, ``h = 1e−20``;
 ``f`` must accept complex inputs) as a third witness for gradients and Jacobians, for when JAX's own
-convention is in question. They add notes; ``ok`` is always judged against JAX.
+convention is in question. They add notes; ``ok`` is judged against JAX, arbitrated as below.
+
+**When JAX itself is wrong** (``arbitrate=True``, the default). JAX's derivative rules are code, and
+code can be wrong (``jax.scipy.special.i0`` has slope 1 at 0; the truth is ``I1(0) = 0``). On every
+trial where the candidate and JAX disagree, a second witness computed from ``f``'s values alone
+(:mod:`chainrule.reference.witness`: the complex step where ``f`` takes complex input, else Ridders'
+extrapolated central differences in float64, each with an error bound) estimates the disagreeing
+entries, one input direction at a time, for every kind of check. If it sides with the candidate beyond
+doubt (the candidate within its bound, JAX outside twice the bound), the verdict is "JAX's derivative is
+wrong here": the trial passes and ``report.jax_wrong`` lists JAX's value, the witness's value and bound,
+the entries, the trial and a few lines of Python that show JAX's value there. If it sides with JAX (or
+with neither), the candidate fails as before and a note says so; arbitration stops at that trial, so a
+wrong candidate costs one trial's estimates. Where it cannot decide (a kink, where the one-sided slopes
+differ; an ill-conditioned point), the kink and tie analysis settles the trial, and a trial it leaves
+failing is not counted as a pass. Passing trials are never arbitrated. ``arbitrate=False`` judges
+against JAX alone.
 
 **Never a silent pass.** Zero trials and unusable arguments raise ``ValueError``/``TypeError``; a
 candidate that raises, returns NaN where JAX is finite, or returns a shape that merely broadcasts to
@@ -216,7 +231,7 @@ def check_gradient(f: Callable[..., Any], grad: Callable[..., Any], *args: Any,
     ``f`` must return a scalar; ``grad`` returns the gradient shaped like ``args[argnums]`` (a tuple
     of them for a tuple ``argnums``). Options: see the module docstring (``trials=100, seed=0,
     rtol=None, atol=None, domains=None, mode="auto", precision="float64", kinks="between",
-    kink_points=(0.0,), witness=None, probes=8, max_dense=65536, hygiene=True, shrink=True,
+    kink_points=(0.0,), witness=None, arbitrate=True, probes=8, max_dense=65536, hygiene=True, shrink=True,
     name=None, avoid=None, avoid_margin=0.05, vary_shapes=False, custom_rules="inline",
     candidate_precision="float64", memory=2**30``).
 

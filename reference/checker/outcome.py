@@ -73,8 +73,8 @@ def reproduce(P: Problem, shapes: list[tuple[int, ...]]) -> str:
             leaves.append(Code(f"np.asarray({lf.example.tolist()!r}, {dtype_name(lf.dtype)!r})"))
     args = as_args(P, leaves)
     opts = [f"argnums={P.argnums_given!r}"]
-    for key in ("trials", "seed", "rtol", "atol", "mode", "precision", "kinks", "witness", "probes", "vary_shapes",
-                "custom_rules", "candidate_precision", "memory"):
+    for key in ("trials", "seed", "rtol", "atol", "mode", "precision", "kinks", "witness", "arbitrate", "probes",
+                "vary_shapes", "custom_rules", "candidate_precision", "memory"):
         if P.entry and key == "custom_rules":
             continue
         if P.opts[key] != DEFAULTS[key] or key in ("trials", "seed"):

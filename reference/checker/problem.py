@@ -38,6 +38,7 @@ DEFAULTS: dict[str, Any] = {
     "kinks": "between",
     "kink_points": (0.0,),
     "witness": None,
+    "arbitrate": True,
     "probes": 8,
     "max_dense": 1 << 16,
     "hygiene": True,
@@ -231,7 +232,8 @@ def setup(kind: str, f: Any, cand: Any, args: tuple[Any, ...], argnums: Any,
     for key, allowed in (("mode", ("auto", "dense", "probe")), ("kinks", ("between", "jax")),
                          ("precision", ("float64", "float32", "as-is")),
                          ("witness", (None, "fd", "complex-step")), ("custom_rules", ("inline", "keep")),
-                         ("candidate_precision", ("float64", "as-given")), ("vary_shapes", (False, True))):
+                         ("candidate_precision", ("float64", "as-given")), ("vary_shapes", (False, True)),
+                         ("arbitrate", (True, False))):
         if opts[key] not in allowed:
             raise ValueError(f"{key}: expected one of {allowed}, got {opts[key]!r}")
     if opts["witness"] is not None and kind not in ("gradient", "jacobian"):

@@ -142,6 +142,10 @@ class CheckReport:
     seconds: float = 0.0
     #: set when the candidate runs only in low precision: the tolerance is that dtype's (first line)
     precision: str = ""
+    #: trials where a second witness sided with the candidate against JAX (they pass): one dict per
+    #: direction, with ``trial`` (0-based), ``block``, ``entries``, ``jax``, ``witness``, ``error`` (the
+    #: witness's bound), ``candidate``, ``method`` and ``reproduce`` (Python showing JAX's value there)
+    jax_wrong: list[dict[str, Any]] = field(default_factory=list)
 
     # -- derived views -------------------------------------------------------------------------------
 
@@ -221,6 +225,7 @@ class CheckReport:
             "reproduce": self.reproduce,
             "seconds": self.seconds,
             "precision": self.precision or None,
+            "jax_wrong": [dict(f) for f in self.jax_wrong],
         }
 
     # -- text ----------------------------------------------------------------------------------------
@@ -302,6 +307,12 @@ class CheckReport:
                 f"  shapes: candidate {tuple(np.shape(self.claimed))}, JAX {tuple(np.shape(self.expected))}"
                 f" ({layout})"
             )
+        for f in self.jax_wrong[:4]:
+            lines.append(f"  JAX's derivative is wrong here: trial {f['trial'] + 1}, {f['block']}"
+                         f"{f['entries']}: JAX {_vals(f['jax'])}, witness {_vals(f['witness'])} "
+                         f"± {f['error']:.1g} ({f['method']}), candidate {_vals(f['candidate'])}")
+        if len(self.jax_wrong) > 4:
+            lines.append(f"  … and {len(self.jax_wrong) - 4} more (report.jax_wrong)")
         for note in self.notes:
             lines.append(f"  note: {note}")
         if self.smallest_failing:
@@ -316,6 +327,13 @@ class CheckReport:
             if self.inputs is not None and self.trial is not None:
                 lines.append(f"  (report.inputs holds the arguments of trial {self.trial + 1})")
         return "\n".join(lines)
+
+
+def _vals(v: Any) -> str:
+    """A finding's value, or its first few values, for the text."""
+    if isinstance(v, list):
+        return "[" + ", ".join(_fmt(x, ".6g") for x in v[:4]) + (", …" if len(v) > 4 else "") + "]"
+    return _fmt(v, ".6g")
 
 
 def _fmt(x: float, spec: str = ".3g") -> str:

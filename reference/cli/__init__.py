@@ -18,12 +18,12 @@ import argparse
 import sys
 from collections.abc import Sequence
 
-from . import bench, check, explain, rules, verify
+from . import audit, bench, check, explain, rules, verify
 
 __all__ = ["SUBCOMMANDS", "build_parser", "main"]
 
 #: The subcommand modules, in the order ``chainrule --help`` lists them.
-SUBCOMMANDS = (verify, rules, check, explain, bench)
+SUBCOMMANDS = (verify, rules, check, explain, bench, audit)
 
 
 def build_parser() -> argparse.ArgumentParser:
