@@ -13,7 +13,7 @@ import jax.numpy as jnp
 import numpy as np
 import pytest
 
-from chainrule import check_gradient, check_jacobian, check_vjp
+from chainrule import check_gradient, check_hessian, check_jacobian, check_vjp
 from chainrule.reference.samplers import Domain
 
 TRIALS = 10
@@ -301,3 +301,18 @@ def test_edge_trials_dropped_for_a_non_finite_derivative_do_not_claim_the_witnes
     notes = [n for n in r.notes if "skipped" in n]
     assert notes and all("JAX's derivative is not finite" in n for n in notes), r.notes
     assert not any("witnesses disagree" in n for n in notes), notes
+
+
+def test_a_memory_budget_under_one_gib_is_written_in_mib():
+    with pytest.raises(ValueError, match=r"above the memory budget of 4 MiB"):
+        check_jacobian(jnp.sin, jnp.cos, np.zeros(1000), mode="dense", memory=4 << 20)
+
+
+def test_dense_mode_counts_three_arrays_of_every_entry_against_the_budget():
+    # JAX's two witnesses and the candidate: 3 × 8 bytes × 90,000 entries = 2,160,000 bytes, one byte too many
+    with pytest.raises(ValueError, match=r"one trial's jacobian has 90,000 entries"):
+        check_jacobian(jnp.sin, lambda x: jnp.diag(jnp.cos(x)), np.zeros(300), mode="dense", memory=2_159_999)
+    # a Hessian of 300 inputs has 300 × 300 entries too
+    with pytest.raises(ValueError, match=r"one trial's hessian has 90,000 entries"):
+        check_hessian(lambda x: jnp.sum(jnp.sin(x)), lambda x: jnp.diag(-jnp.sin(x)), np.zeros(300), mode="dense",
+                      memory=2_159_999)
