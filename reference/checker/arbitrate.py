@@ -22,6 +22,7 @@ decide. Trials that pass are never arbitrated: a passing check costs what it cos
 
 from __future__ import annotations
 
+import functools
 import math
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -31,6 +32,7 @@ import jax
 import numpy as np
 
 from .. import witness as W
+from .outcome import plural, trial_list
 from .problem import Block, Problem, label_of
 from .programs import as_args
 
@@ -47,7 +49,7 @@ MAX_ESTIMATES = 256
 
 @dataclass
 class _Verdict:
-    side: str  # "candidate", "jax" or "undecided"
+    side: str  # "candidate", "jax", "neither" (the witness agrees with neither) or "undecided"
     why: str = ""
     findings: list[dict[str, Any]] = field(default_factory=list)
 
@@ -88,7 +90,7 @@ def arbitrate(P: Problem, report: Any, blocks: list[Block], leaves: list[np.ndar
     if report.jax_wrong:
         trials = sorted({f["trial"] for f in report.jax_wrong})
         report.notes.append(
-            f"JAX's derivative is wrong here: at {_plural(len(trials), 'trial')} ({_trials(trials)}) a second "
+            f"JAX's derivative is wrong here: at {plural(len(trials), 'trial')} ({trial_list(trials)}) a second "
             "witness, computed from f's values alone, sides with the candidate beyond its error bound; those "
             "trials pass (report.jax_wrong lists JAX's value, the witness's and a reproduction)")
     return undecided
@@ -101,17 +103,8 @@ def undecided_note(report: Any, ok: np.ndarray, undecided: dict[int, str]) -> No
     if still:
         report.notes.append(
             f"a second witness could not decide between the candidate and JAX at "
-            f"{_plural(len(still), 'failing trial')} ({_trials(still)}; at trial {still[0] + 1}: "
+            f"{plural(len(still), 'failing trial')} ({trial_list(still)}; at trial {still[0] + 1}: "
             f"{undecided[still[0]]}): not counted as passes")
-
-
-def _plural(n: int, word: str) -> str:
-    return f"{n} {word}{'' if n == 1 else 's'}"
-
-
-def _trials(ts: list[int]) -> str:
-    shown = ", ".join(str(t + 1) for t in ts[:6])
-    return shown + (", …" if len(ts) > 6 else "")
 
 
 # -- one trial -------------------------------------------------------------------------------------------
@@ -134,6 +127,12 @@ class _Point:
             ls[li] = ls[li] + d
         out = self.P.f(*as_args(self.P, [jax.numpy.asarray(a) for a in ls]))
         return [np.asarray(o) for o in jax.tree_util.tree_leaves(out)]
+
+    @functools.cached_property
+    def args_text(self) -> str:
+        """The trial's arguments as Python source, once per trial (every finding's reproduction shows them)."""
+        texts = (np.array2string(np.asarray(a), precision=17, separator=", ", threshold=10**6) for a in self.base)
+        return f"args = [{', '.join(f'np.array({a})' for a in texts)}]"
 
     def unit(self, li: int, j: tuple[int, ...]) -> np.ndarray:
         e = np.zeros(self.base[li].shape)
@@ -320,7 +319,6 @@ def _reproduce(P: Problem, pt: _Point, b: Block, li: int | None, key: Any) -> st
     """A few lines of Python that show JAX's value at this point: forward mode along the direction (JAX's
     forward and reverse modes agree here: the judge checked its two witnesses first)."""
     name = label_of(P.f)
-    args = [np.array2string(np.asarray(a), precision=17, separator=", ", threshold=10**6) for a in pt.base]
     simple = jax.tree_util.tree_structure(tuple(range(len(pt.base)))) == P.treedef
     head = ["import jax, jax.numpy as jnp, numpy as np", "jax.config.update('jax_enable_x64', True)"]
     module = getattr(P.f, "__module__", None)
@@ -328,7 +326,7 @@ def _reproduce(P: Problem, pt: _Point, b: Block, li: int | None, key: Any) -> st
         head.append(f"from {module} import {name}")
     if not simple:
         return "\n".join([*head, f"# f = {name}, at trial {pt.t + 1}'s arguments (report.inputs)"])
-    lines = [*head, f"args = [{', '.join(f'np.array({a})' for a in args)}]"]
+    lines = [*head, pt.args_text]
     if P.kind == "hessian" or b.product or li is None:
         lines.append(f"# f = {name}; the derivative of {b.name} at these arguments, trial {pt.t + 1}")
         return "\n".join(lines)

@@ -18,7 +18,7 @@ from .blame import dense_rediagnose, diagnose_block
 from .compare import errors
 from .conditioning import condition_numbers, explained, what_the_checker_did
 from .kinks import settle_kinks
-from .outcome import fail, worst_entries
+from .outcome import fail, plural, trial_list, worst_entries
 from .problem import Block, Problem
 from .programs import first_line, trial_inputs
 from .report import BlockResult, CheckReport
@@ -307,16 +307,6 @@ def dropped_note(P: Problem, leaves: list[np.ndarray], trials: list[int], not_fi
 def delta(P: Problem) -> float:
     """The relative size of the perturbations :mod:`~chainrule.reference.checker.conditioning` applies."""
     return 4.0 * float(jnp.finfo(P.tol_key).eps)
-
-
-def plural(n: int, word: str) -> str:
-    return f"{n} {word}{'' if n == 1 else 's'}"
-
-
-def trial_list(trials: Mapping[int, Any] | list[int]) -> str:
-    ts = sorted(trials)
-    shown = ", ".join(str(t + 1) for t in ts[:8]) + (", …" if len(ts) > 8 else "")
-    return f"trial{'' if len(ts) == 1 else 's'} {shown}"
 
 
 def first_raised(raised: Mapping[int, str]) -> str:

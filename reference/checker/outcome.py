@@ -9,6 +9,7 @@ import functools
 import inspect
 import textwrap
 import types
+from collections.abc import Mapping
 from typing import Any
 
 import numpy as np
@@ -19,7 +20,8 @@ from .problem import DEFAULTS, Problem, call_label, dtype_name, label_of
 from .programs import as_args
 from .report import CheckReport, Entry
 
-__all__ = ["Code", "base_report", "dims", "fail", "reproduce", "shape_list", "source_of", "worst_entries"]
+__all__ = ["Code", "base_report", "dims", "fail", "plural", "reproduce", "shape_list", "source_of", "trial_list",
+           "worst_entries"]
 
 
 def shape_list(P: Problem, shapes: list[tuple[int, ...]]) -> list[tuple[str, tuple[int, ...], str]]:
@@ -148,3 +150,15 @@ def worst_entries(name: str, c: np.ndarray, r: np.ndarray, tol: Tolerance, count
 
 def dims(P: Problem, shapes: list[tuple[int, ...]]) -> tuple[int, ...]:
     return tuple(sorted({d for s in shapes for d in s if d > 1}))
+
+
+def plural(n: int, word: str) -> str:
+    """``"1 trial"``, ``"3 trials"``."""
+    return f"{n} {word}{'' if n == 1 else 's'}"
+
+
+def trial_list(trials: Mapping[int, Any] | list[int]) -> str:
+    """``"trial 4"`` or ``"trials 1, 5, 9, …"`` for 0-based trial indices (at most eight shown)."""
+    ts = sorted(trials)
+    shown = ", ".join(str(t + 1) for t in ts[:8]) + (", …" if len(ts) > 8 else "")
+    return f"trial{'' if len(ts) == 1 else 's'} {shown}"
