@@ -149,3 +149,33 @@ def test_i0_at_zero_is_the_witness_s_finding_not_a_kink_convention():
 def test_a_passing_check_is_not_arbitrated():
     r = check_gradient(lambda x: jnp.sum(jnp.sin(x)), jnp.cos, np.zeros(5))
     assert r.ok and r.jax_wrong == [] and not any("witness" in n for n in r.notes)
+
+
+def test_a_probe_mode_jacobian_is_arbitrated_on_both_products():
+    # mode="probe" checks J·v and uᵀJ against JAX's jvp and vjp: both carry JAX's wrong slope of i0 at 0, and
+    # the witness estimates each product along its probe (J·v) or for each entry (uᵀJ)
+    r = check_jacobian(i0, lambda x: jnp.diag(i1(x)), np.zeros(4), mode="probe")
+    assert r.ok and r.jax_wrong, str(r)
+    blocks = {fd["block"].split(" ")[0] for fd in r.jax_wrong}
+    assert blocks == {"J·v", "uᵀJ"}, blocks
+    wrong = check_jacobian(i0, lambda x: jnp.diag(1.01 * i1(x) + 0.1), np.zeros(4), mode="probe")
+    assert not wrong.ok and not wrong.jax_wrong, str(wrong)
+
+
+def test_a_probe_mode_hessian_is_arbitrated_along_its_probes():
+    # near 0 JAX's second derivative of J0 is off by ~10⁹ as well; autograd's rules give J0'' = −J1' =
+    # −(J0 − J2)/2, so the candidate Hessian of Σ J0(x_i) is diag(−(J0 − J2)/2), checked as H·v products.
+    # The witness estimates each (probe, entry) of H·v by a mixed difference: 2 probes × 3 entries = 6
+    # estimates per trial (the default 8 probes would be 24, past MAX_DIRECTIONS: undecided)
+    def f(x):
+        return jnp.sum(j0(x))
+
+    def hess(x):
+        return jnp.diag(-(j0(x) - j2(x)) / 2.0)
+
+    opts = {"domains": {"x": NEAR_ZERO}, "trials": 20, "mode": "probe", "probes": 2}
+    r = check_hessian(f, hess, np.zeros(3), **opts)
+    assert r.ok and r.jax_wrong, str(r)
+    assert all(fd["block"].startswith("H·v") for fd in r.jax_wrong)
+    wrong = check_hessian(f, lambda x: 1.01 * hess(x), np.zeros(3), **opts)
+    assert not wrong.ok and not wrong.jax_wrong, str(wrong)

@@ -171,11 +171,11 @@ def _trial(P: Problem, blocks: list[Block], leaves: list[np.ndarray], extra: dic
             break
     if not jobs:
         return _Verdict("undecided", "no disagreeing entry to arbitrate")
+    if len(jobs) > MAX_DIRECTIONS:
+        return _Verdict("undecided", f"more than {MAX_DIRECTIONS} disagreeing directions to estimate")
     findings = []
     undecided = ""
-    for n, (b, li, estimate, where, c_at, r_at, what) in enumerate(jobs):
-        if n >= MAX_DIRECTIONS:
-            return _Verdict("undecided", f"more than {MAX_DIRECTIONS} disagreeing directions to estimate")
+    for b, li, estimate, where, c_at, r_at, what in jobs:
         budget[0] -= 1
         est = estimate()
         atol = tol.atol + tol.rtol * float(np.max(np.abs(est.value), initial=0.0)) if est.decided else tol.atol
@@ -203,7 +203,9 @@ def _trial(P: Problem, blocks: list[Block], leaves: list[np.ndarray], extra: dic
 def _jobs(P: Problem, pt: _Point, b: Block, bad: list[tuple[int, ...]], c: np.ndarray,
           r: np.ndarray) -> list[tuple[Any, ...]]:
     """One witness estimate per input direction (or Hessian entry) behind the disagreeing entries ``bad``:
-    a dense Jacobian's column and a JVP's or ``J·v`` probe's tangent serve several output entries at once."""
+    a dense Jacobian's column, a JVP's or ``J·v`` probe's tangent and a ``uᵀJ`` input entry serve several
+    entries at once (an ``H·v`` entry does not: a mixed difference's estimate of a zero Hessian entry has no
+    scale to be decided against, so a Hessian row cannot stand in for the probes)."""
     n_out = len(b.out_shape)
     groups: dict[tuple[int, ...], list[tuple[int, ...]]] = {}
     for ix in bad:
@@ -213,7 +215,9 @@ def _jobs(P: Problem, pt: _Point, b: Block, bad: list[tuple[int, ...]], c: np.nd
             key = ()  # the tangent
         elif b.product and b.out_leaf is not None:
             key = ix[:1]  # the probe v_k
-        else:  # gradient, VJP, Hessian entries, uᵀJ and H·v probes: one entry, one estimate
+        elif b.product and P.kind != "hessian":
+            key = ix[1:]  # uᵀJ → x_i, entry (k, j): the input entry j serves every probe u_k
+        else:  # gradient, VJP, Hessian entries and H·v probes: one entry, one estimate
             key = ix
         groups.setdefault(key, []).append(ix)
         if len(groups) > MAX_DIRECTIONS:
@@ -249,12 +253,12 @@ def _estimator(P: Problem, pt: _Point, b: Block, key: tuple[int, ...], entries: 
         moves = pt.diff_moves("t")
     elif b.product and b.out_leaf is not None:  # J·v, probe k
         moves = pt.diff_moves("V", key[0])
-    elif b.product:  # uᵀJ → x_i, entry (k, j)
-        moves = [(b.in_leaf, pt.unit(b.in_leaf, key[1:]))]
+    elif b.product:  # uᵀJ → x_i, entries (k, j) for one j: d/ds u_kᵀ f(x + s·e_j) for each k
+        moves = [(b.in_leaf, pt.unit(b.in_leaf, key))]
     else:  # gradient, VJP, dense Jacobian: along the input entry
         moves = [(b.in_leaf, pt.unit(b.in_leaf, key))]  # for a Jacobian, key is already the column
     sc = pt.scale(moves)
-    scalar = kind in ("gradient", "vjp") or (b.product and b.out_leaf is None)
+    scalar = kind in ("gradient", "vjp")
 
     def g(s: Any) -> Any:
         outs = pt.at([(li, s * d) for li, d in moves])
@@ -262,13 +266,17 @@ def _estimator(P: Problem, pt: _Point, b: Block, key: tuple[int, ...], entries: 
             return _scalar(outs)
         if kind == "vjp":
             return sum(np.sum(ct * o) for ct, o in zip(pt.extra["ct"], outs, strict=True))
-        if b.product and b.out_leaf is None:
-            return sum(np.sum(u[key[0]] * o) for u, o in zip(pt.extra["U"], outs, strict=True))
+        if b.product and b.out_leaf is None:  # the column J·e_j, every output entry (contracted below)
+            return np.concatenate([np.asarray(o, np.float64).reshape(-1) for o in outs])
         out = outs[b.out_leaf or 0]
         return np.array([out[ix[1:] if b.product else ix[:n_out]] for ix in entries])
 
     def estimate() -> W.WitnessEstimate:
         est = W.directional_derivative(g, scale=sc)
+        if b.product and b.out_leaf is None and kind != "hessian":
+            U = np.stack([np.concatenate([np.asarray(u[ix[0]], np.float64).reshape(-1) for u in pt.extra["U"]])
+                          for ix in entries])
+            return _contract(est, U)
         return _broadcast(est, len(entries)) if scalar else est
 
     return estimate
@@ -280,6 +288,26 @@ def _index(ix: tuple[int, ...]) -> str:
 
 def _scalar(outs: list[np.ndarray]) -> Any:
     return outs[0].reshape(()) if outs[0].size == 1 else outs[0]
+
+
+def _contract(col: W.WitnessEstimate, U: np.ndarray) -> W.WitnessEstimate:
+    """``u_kᵀ·(J·e_j)`` for each probe row of ``U``, from the witness's column ``J·e_j``: the bound is
+    ``Σ|u_k|·error`` (estimating ``u_kᵀ f`` directly would judge its rounding by the size of a sum that
+    cancels, not of its terms). A product is decided where every column entry it weighs is; an entry the
+    witness left undecided only for want of a scale (a true 0, whose bound is small against nothing) counts
+    as decided when its bound is small against the largest decided entry of the column, the scale of the
+    sum it enters."""
+    value, error = np.asarray(col.value, np.float64), np.asarray(col.error, np.float64)
+    each = np.broadcast_to(np.asarray(col.decided_each, bool), value.shape)
+    with np.errstate(all="ignore"):
+        scale = float(np.max(np.abs(np.where(each, value, 0.0)), initial=0.0))
+        each = each | (np.isfinite(value) & np.isfinite(error) & (error <= W.DECIDE_RTOL * scale))
+    weighs = U != 0
+    decided = ~(weighs & ~each).any(axis=1)
+    value = np.where(each, value, 0.0)
+    error = np.where(each, error, 0.0)
+    return W.WitnessEstimate(U @ value, np.abs(U) @ error, col.method, col.steps, bool(decided.all()),
+                             decided, np.full(len(U), col.method, object), "" if decided.all() else col.reason)
 
 
 def _broadcast(est: W.WitnessEstimate, n: int) -> W.WitnessEstimate:
