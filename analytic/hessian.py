@@ -254,7 +254,7 @@ def hvp_softmax_cross_entropy_z(z: Array, y: Array, t: Array) -> Array:
 
 
 def hess_huber_y_hat(y_hat: Array, y: Array, delta: float = 1.0) -> Diagonal:
-    r"""∇²_ŷ (1/N) Σᵢ h_δ(ŷᵢ − yᵢ) = diag(1[|rᵢ| ≤ δ])/N, r = ŷ − y   (H-6; beyond §8)
+    r"""∇²_ŷ (1/N) Σᵢ h_δ(ŷᵢ − yᵢ) = diag(1[``|rᵢ| ≤ δ``])/N, r = ŷ − y   (H-6; beyond §8)
 
     ``h_δ'' = 1`` on the quadratic part and 0 on the linear part; each entry depends on its own
     residual only, so the Hessian is diagonal (returned as a Diagonal, O(N)).

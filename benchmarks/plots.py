@@ -28,7 +28,7 @@ from chainrule.reference.plot import new_figure, save_figure
 
 from .harness import stops
 
-__all__ = ["plot_suite"]
+__all__ = ["plot_headline", "plot_suite"]
 
 
 _SUPERSCRIPT = str.maketrans("0123456789-", "⁰¹²³⁴⁵⁶⁷⁸⁹⁻")
@@ -91,7 +91,9 @@ def plot_suite(suite: Mapping[str, Any], path: Path) -> Path:
             # minor ticks at 2× and 5× a power of ten, labelled plainly: a range narrower than a decade
             # still has labels, and matplotlib's default labels every minor tick there, on top of each other
             ax.xaxis.set_minor_locator(LogLocator(subs=(2.0, 5.0)))
-            ax.xaxis.set_minor_formatter(FuncFormatter(lambda v, _: _tick(v)))
+            xs_all = [c["size"] for c in cases]
+            narrow = max(xs_all) / min(xs_all) < 300  # over 2½ decades, labelled minor ticks collide
+            ax.xaxis.set_minor_formatter(FuncFormatter(lambda v, _: _tick(v)) if narrow else NullFormatter())
             ax.grid(True, which="major", alpha=0.3)
         ax_t.set_yscale("log")
         ax_r.set_yscale("log")
@@ -125,4 +127,48 @@ def plot_suite(suite: Mapping[str, Any], path: Path) -> Path:
         fig.text(0.5, 0.004, footer, ha="center", va="bottom", fontsize=7, wrap=True)
     fig.suptitle(suite["title"], fontsize=12)
     fig.tight_layout(rect=(0, bottom_in / height, 1, 0.97))
+    return save_figure(fig, path)
+
+
+def plot_headline(suite: Mapping[str, Any], path: Path, contender: str = "closed form (jit)",
+                  floor: str = "X @ w: one pass over X (jit)") -> Path:
+    """The README's headline: one panel, ``contender``'s time ÷ the baseline's at every size of every group
+    (solid), and the one-pass floor's (dashed, the least any gradient can cost), on one shared axis.
+
+    >>> import pathlib, tempfile
+    >>> rows = lambda r: [{"name": "closed form (jit)", "ratio": r}, {"name": "jit(grad)", "ratio": 1.0}]
+    >>> suite = {"title": "toy", "baseline": "jit(grad)", "x_label": "N",
+    ...          "cases": [{"group": "float64", "size": n, "contenders": rows(0.9)} for n in (10, 100)]}
+    >>> with tempfile.TemporaryDirectory() as d:
+    ...     plot_headline(suite, pathlib.Path(d) / "h.png").read_bytes()[:4] == b"\\x89PNG"
+    True
+    """
+    from matplotlib.ticker import FuncFormatter, LogLocator, NullFormatter
+
+    groups = list(dict.fromkeys(c["group"] for c in suite["cases"]))
+    fig = new_figure((8.0, 4.2))
+    ax = fig.subplots()
+    import matplotlib
+
+    palette = matplotlib.colormaps["tab10"]
+    for gi, group in enumerate(groups):
+        cases = sorted((c for c in suite["cases"] if c["group"] == group), key=lambda c: c["size"])
+        for name, style in ((contender, {"ls": "-", "marker": "o"}), (floor, {"ls": "--", "marker": None})):
+            pts = [(c["size"], r["ratio"]) for c in cases for r in c["contenders"]
+                   if r["name"] == name and r.get("ratio") is not None]
+            if pts:
+                ax.plot(*zip(*pts, strict=True), color=palette(gi % 10), ms=4, lw=1.4 if style["ls"] == "-" else 0.9,
+                        label=group if name == contender else None, **style)
+    ax.axhline(1.0, color="k", lw=0.8)
+    ax.set_xscale("log")
+    ax.set_yscale("log")
+    ax.yaxis.set_major_locator(LogLocator(subs=(1.0, 2.0, 5.0)))  # ×0.1, ×0.2, ×0.5, ×1, ×2: ratios read plainly
+    ax.yaxis.set_major_formatter(FuncFormatter(lambda v, _: f"×{v:g}"))
+    ax.yaxis.set_minor_formatter(NullFormatter())
+    ax.grid(True, which="major", alpha=0.3)
+    ax.set_xlabel(suite["x_label"])
+    ax.set_ylabel(f"time ÷ {suite['baseline']}  (below 1: faster)")
+    ax.set_title(f"{contender} ÷ {suite['baseline']} (solid); one pass over X, the floor (dashed)", fontsize=10)
+    ax.legend(fontsize=8, ncol=2, frameon=False)
+    fig.tight_layout()
     return save_figure(fig, path)

@@ -20,13 +20,14 @@ from pathlib import Path
 from typing import Any
 
 from .harness import stops
-from .plots import plot_suite
+from .plots import plot_headline, plot_suite
 
 __all__ = ["cell", "headline", "summary_markdown", "write_results"]
 
 
 def write_results(results: Mapping[str, Any], out: Path) -> list[Path]:
-    """Write ``results.json``, ``summary.md`` and one PNG per suite into ``out``; the paths written."""
+    """Write ``results.json``, ``summary.md`` and one PNG per suite into ``out`` (and, with the loss-gradient
+    suite, the README's ``headline.png``); the paths written."""
     out = Path(out)
     out.mkdir(parents=True, exist_ok=True)
     paths = [out / "results.json", out / "summary.md"]
@@ -36,6 +37,8 @@ def write_results(results: Mapping[str, Any], out: Path) -> list[Path]:
         png = out / f"{suite['name']}.png"
         plot_suite(suite, png)
         paths.append(png)
+        if suite["name"] == "loss_gradient":  # the README's headline figure
+            paths.append(plot_headline(suite, out / "headline.png"))
     return paths
 
 

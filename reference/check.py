@@ -11,16 +11,16 @@ True
 
 The candidate is the user's function; the reference is what JAX computes from ``f``:
 
-============  =============================================  =====================================
-helper        candidate is called as, and returns            JAX reference
-============  =============================================  =====================================
-gradient      ``grad(*args)``: shaped like ``args[argnums]`` ``jax.grad(f, argnums)``
-jacobian      ``jac(*args)``: ``out.shape + in.shape``       ``jax.jacfwd`` and ``jax.jacrev``
+============  ==============================================  ==========================================
+helper        candidate is called as, and returns             JAX reference
+============  ==============================================  ==========================================
+gradient      ``grad(*args)``: shaped like ``args[argnums]``  ``jax.grad(f, argnums)``
+jacobian      ``jac(*args)``: ``out.shape + in.shape``        ``jax.jacfwd`` and ``jax.jacrev``
               (dense, or structured from ``analytic``)
-vjp           ``vjp(*args, ct)``: ``ctᵀ·J``, like the input  ``jax.vjp`` (``ct`` drawn like the output)
-jvp           ``jvp(*args, t)``: ``J·t``, like the output    ``jax.jvp`` (``t`` drawn like the input)
-hessian       ``hess(*args)``: ``in.shape + in.shape``       ``jacfwd(jacrev)`` and ``jacrev(jacfwd)``
-============  =============================================  =====================================
+vjp           ``vjp(*args, ct)``: ``ctᵀ·J``, like the input   ``jax.vjp`` (``ct`` drawn like the output)
+jvp           ``jvp(*args, t)``: ``J·t``, like the output     ``jax.jvp`` (``t`` drawn like the input)
+hessian       ``hess(*args)``: ``in.shape + in.shape``        ``jacfwd(jacrev)`` and ``jacrev(jacfwd)``
+============  ==============================================  ==========================================
 
 A tuple ``argnums`` gives a tuple of derivatives (JAX's structure: ``jacfwd`` nests the output's
 structure outside the inputs'); arguments may be pytrees (dicts of parameters), reported leaf by leaf
@@ -134,16 +134,16 @@ follow its own convention (``|x| − |y|``: ``(1, 1)`` is a valid generalized gr
 Conventions at the tie or kink (``relu`` at 0, ``abs`` at 0, ``clip`` at a bound, ``maximum`` at a
 tie):
 
-=========================  ==============================  ===============================
-function at the point      JAX                             torch
-=========================  ==============================  ===============================
-relu(x) at x = 0           ``jax.nn.relu``: 0;             ``torch.relu``: 0
-                           ``jnp.maximum(0, x)``: 0.5
-maximum(x, y) at x = y     0.5 to each argument            0.5 to each argument
-clip(x, lo, hi) at a bound 0.5 (``jnp.clip`` is a          1 (``clamp_backward`` passes
-                           ``maximum``/``minimum`` pair)   the gradient on the bounds)
-abs(x) at x = 0            1                               0 (``sgn(0) = 0``)
-=========================  ==============================  ===============================
+==========================  ==============================  ===============================
+function at the point       JAX                             torch
+==========================  ==============================  ===============================
+relu(x) at x = 0            ``jax.nn.relu``: 0;             ``torch.relu``: 0
+                            ``jnp.maximum(0, x)``: 0.5
+maximum(x, y) at x = y      0.5 to each argument            0.5 to each argument
+clip(x, lo, hi) at a bound  0.5 (``jnp.clip`` is a          1 (``clamp_backward`` passes
+                            ``maximum``/``minimum`` pair)   the gradient on the bounds)
+abs(x) at x = 0             1                               0 (``sgn(0) = 0``)
+==========================  ==============================  ===============================
 
 The project's own convention (DESIGN.md) is the paper's: ``d/dz max(0, z) = 0`` at ``z = 0``.
 

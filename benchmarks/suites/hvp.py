@@ -105,5 +105,5 @@ SUITE = Suite(
     "∇²L·t for logistic regression (X of N × n, N = 100: (1/N) Xᵀ(p(1 − p) ⊙ Xt)) and softmax "
     "cross-entropy over k classes (s ⊙ t − s(s·t)), against forward-over-reverse jax.jvp(jax.grad), "
     "reverse-over-reverse, and the dense Hessian times t while it fits.",
-    "n (parameters)", "jvp(grad) (jit)", cases,
+    "n (parameters) or k (classes)", "jvp(grad) (jit)", cases,
 )

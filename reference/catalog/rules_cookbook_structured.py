@@ -190,7 +190,7 @@ def _grad_trace_toeplitz_c(A: Any, c: Any) -> Any:
 
 
 def _grad_trace_symmetric_toeplitz_s(A: Any, s: Any) -> Any:
-    """∂Tr(AT)/∂T = α(A) + α(A)ᵀ − α(A)∘I, read on T's n values s[|i − j|]   (CB-144, Matrix Cookbook §2.8.4)
+    """∂Tr(AT)/∂T = α(A) + α(A)ᵀ − α(A)∘I, read on T's n values s[``|i − j|``]   (CB-144, Matrix Cookbook §2.8.4)
 
     :func:`~chainrule.analytic.cookbook_structured.grad_trace_AT_symmetric_toeplitz_T` (the Cookbook's
     convention) mapped onto the free parameters by

@@ -5,7 +5,9 @@
 * ``chainrule check MODULE:FUNCTION MODULE:DERIVATIVE --shape x=5 …``: check your own derivative
   against JAX (:mod:`.check`);
 * ``chainrule explain``: the step table of a worked example (:mod:`.explain`);
-* ``chainrule bench``: the benchmarks (:mod:`.bench`).
+* ``chainrule bench``: the benchmarks (:mod:`.bench`);
+* ``chainrule audit``: JAX's own derivatives against a witness (:mod:`.audit`);
+* ``chainrule docs``: the documentation site (:mod:`.docs`).
 
 Each subcommand module defines ``add_parser(subparsers)``, which adds its parser and sets ``func`` to
 the function that runs it and returns the exit status. A module imports JAX, rich or the catalog only
@@ -18,12 +20,12 @@ import argparse
 import sys
 from collections.abc import Sequence
 
-from . import audit, bench, check, explain, rules, verify
+from . import audit, bench, check, docs, explain, rules, verify
 
 __all__ = ["SUBCOMMANDS", "build_parser", "main"]
 
 #: The subcommand modules, in the order ``chainrule --help`` lists them.
-SUBCOMMANDS = (verify, rules, check, explain, bench, audit)
+SUBCOMMANDS = (verify, rules, check, explain, bench, audit, docs)
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -1,0 +1,168 @@
+"""The documentation site (issue 13), built once and opened in headless Chromium the way a reader opens it.
+
+The build makes its own ``chainrule verify --json`` runs (float64 and float32) and fails on any Sphinx
+warning. Chromium (Debian's ``chromium``) loads the pages from ``file://`` with no network: every formula
+must be typeset by the site's own MathJax (no raw TeX left, no MathJax error), every internal link must
+resolve, the search must find a rule, and two screenshots are written for a person to look at.
+
+Without Chromium the browser tests skip, except where ``CHAINRULE_REQUIRE_BROWSER=1`` (CI sets it): there a
+missing browser fails.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import shutil
+import subprocess
+from html.parser import HTMLParser
+from pathlib import Path
+from urllib.parse import unquote, urlsplit
+
+import pytest
+
+pytest.importorskip("sphinx", reason="the docs extra (pip install '.[docs]') is not installed")
+
+import chainrule
+from chainrule.reference.catalog import CATALOG, TOPICS
+from chainrule.reference.docs.build import build_site
+from chainrule.reference.docs.pages import anchor
+
+CHROMIUM = next((p for p in (shutil.which("chromium"), shutil.which("chromium-browser"),
+                             shutil.which("google-chrome")) if p), None)
+
+
+class _Page(HTMLParser):
+    def __init__(self) -> None:
+        super().__init__()
+        self.ids: set[str] = set()
+        self.hrefs: list[str] = []
+        self.math = 0
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        a = dict(attrs)
+        if a.get("id"):
+            self.ids.add(a["id"] or "")
+        if tag == "a" and a.get("href"):
+            self.hrefs.append(a["href"] or "")
+        if "math" in (a.get("class") or "").split():
+            self.math += 1
+
+
+def _parse(path: Path) -> _Page:
+    p = _Page()
+    p.feed(path.read_text(encoding="utf-8"))
+    return p
+
+
+@pytest.fixture(scope="module")
+def site(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    out = tmp_path_factory.mktemp("site")
+    built = build_site(out)
+    assert built.index.is_file() and built.pages >= len(TOPICS) + 5
+    return out
+
+
+def _browser() -> str:
+    if CHROMIUM is None:
+        if os.environ.get("CHAINRULE_REQUIRE_BROWSER") == "1":
+            pytest.fail("CHAINRULE_REQUIRE_BROWSER=1 but no chromium on PATH (apt-get install chromium)")
+        pytest.skip("no chromium on PATH (apt-get install chromium); CI requires it")
+    return CHROMIUM
+
+
+def _chromium(*args: str, timeout: float = 120) -> str:
+    cmd = [_browser(), "--headless", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
+           "--virtual-time-budget=20000", *args]
+    done = subprocess.run(cmd, capture_output=True, text=True, timeout=timeout, check=False)
+    assert done.returncode == 0, done.stderr[-2000:]
+    return done.stdout
+
+
+def _rendered(page: Path, query: str = "") -> str:
+    return _chromium("--dump-dom", page.as_uri() + query)
+
+
+def test_every_rule_has_an_anchor_with_its_formula_on_its_topic_page(site):
+    pages = {t: _parse(site / "catalog" / f"{t}.html") for t in TOPICS if any(r.topic == t for r in CATALOG)}
+    missing = [r.id for r in CATALOG if anchor(r) not in pages[r.topic].ids]
+    assert missing == []
+    for t, page in pages.items():
+        n = sum(r.topic == t for r in CATALOG)
+        assert page.math >= n, f"{t}: {page.math} math blocks for {n} rules"
+
+
+def test_every_rule_shows_its_status_from_the_verify_runs_of_the_build(site):
+    text = (site / "catalog" / "loss.html").read_text(encoding="utf-8")
+    assert "float64: <strong>pass</strong>" in text and "float32: <strong>pass</strong>" in text
+    cookbook = (site / "catalog" / "cookbook.html").read_text(encoding="utf-8")
+    assert "<strong>xfail</strong>" in cookbook and "printed (must fail)" in cookbook
+
+
+def test_every_public_name_and_checker_option_is_in_the_api_reference(site):
+    from chainrule.reference.checker.problem import DEFAULTS
+
+    page = _parse(site / "api.html")
+    assert [n for n in chainrule.__all__ if f"chainrule.{n}" not in page.ids] == []
+    text = (site / "api.html").read_text(encoding="utf-8")
+    assert [k for k in DEFAULTS if f"<code class=\"docutils literal notranslate\"><span class=\"pre\">{k}</span>"
+            not in text] == []
+
+
+def test_every_internal_link_resolves(site):
+    broken = []
+    cache: dict[Path, _Page] = {}
+    for html in site.rglob("*.html"):
+        for href in _parse(html).hrefs:
+            parts = urlsplit(href)
+            if parts.scheme or href.startswith("mailto:"):
+                continue
+            target = (html.parent / unquote(parts.path)).resolve() if parts.path else html
+            if target.is_dir():
+                target = target / "index.html"
+            if not target.exists():
+                broken.append(f"{html.relative_to(site)} → {href}")
+                continue
+            if parts.fragment and target.suffix == ".html":
+                if target not in cache:
+                    cache[target] = _parse(target)
+                page = cache[target]
+                if unquote(parts.fragment) not in page.ids:
+                    broken.append(f"{html.relative_to(site)} → {href} (no such anchor)")
+    assert broken == []
+
+
+def _pages_with_math(site: Path) -> list[Path]:
+    return [site / "index.html", site / "api.html", *sorted((site / "catalog").glob("*.html")),
+            *sorted((site / "guides").glob("*.html"))]
+
+
+def test_the_math_is_typeset_in_a_real_browser_with_no_network(site):
+    problems = []
+    for page in _pages_with_math(site):
+        dom = _rendered(page)
+        typeset = dom.count("<mjx-container")
+        raw = re.findall(r"\\\(|\\\[", re.sub(r"<(script|pre|code)\b.*?</\1>", "", dom, flags=re.S))
+        errors = dom.count("<mjx-merror") + dom.count('data-mjx-error')
+        expected = _parse(page).math
+        if typeset < expected or raw or errors:
+            problems.append(f"{page.relative_to(site)}: {typeset} typeset of {expected}, {len(raw)} raw TeX "
+                            f"delimiters, {errors} MathJax errors")
+    assert problems == []
+
+
+def test_the_search_finds_a_rule(site):
+    dom = _rendered(site / "search.html", "?q=grad_loss_w")
+    results = re.search(r'<ul[^>]*class="search"[^>]*>(.*?)</ul>', dom, flags=re.S)
+    assert results is not None, dom[-3000:]
+    assert 'href="catalog/loss.html' in results.group(1), results.group(1)[:2000]
+
+
+def test_screenshots_of_a_rule_page_and_the_checker_guide_are_written(site):
+    shots = site / "_screenshots"
+    shots.mkdir(exist_ok=True)
+    for name, page in (("rule-page.png", site / "catalog" / "loss.html"),
+                       ("checker-guide.png", site / "guides" / "checking.html")):
+        _chromium(f"--screenshot={shots / name}", "--window-size=1280,1600", "--hide-scrollbars", page.as_uri())
+        data = (shots / name).read_bytes()
+        assert data[:8] == b"\x89PNG\r\n\x1a\n" and len(data) > 20_000, (name, len(data))
