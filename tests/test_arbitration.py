@@ -179,3 +179,31 @@ def test_a_probe_mode_hessian_is_arbitrated_along_its_probes():
     assert all(fd["block"].startswith("H·v") for fd in r.jax_wrong)
     wrong = check_hessian(f, lambda x: 1.01 * hess(x), np.zeros(3), **opts)
     assert not wrong.ok and not wrong.jax_wrong, str(wrong)
+
+
+def test_a_derivation_step_is_arbitrated_and_the_totals_are_judged_against_the_corrected_reference():
+    from chainrule import Derivation
+
+    # u = i0(x) with autograd's partial i1(x), then v = 3u + x²: JAX's ∂u/∂x at 0 is 1 (the truth is 0), and
+    # jax.grad of the composed v inherits it (3, not 0); with the corrected local partial the claimed
+    # dv/dx = 3·i1(x) + 2x is judged against the chain rule's 0, at the given point and 8 around it
+    d = (Derivation(x=0.0)
+         .let("u", lambda x: i0(x), {"x": lambda x: i1(x)})  # autograd's i0 rule, as its partial
+         .let("v", lambda u, x: 3.0 * u + x**2, {"u": lambda: 3.0, "x": lambda x: 2 * x})
+         .claim("x", lambda x: 3.0 * i1(x) + 2 * x))
+    r = d.check(around=8, seed=0)
+    assert r.ok, str(r)
+    assert [(fd["step"], fd["param"], fd["point"]) for fd in r.jax_wrong] == [("u", "x", 0)]
+    assert r.jax_wrong[0]["jax"] == 1.0 and abs(r.jax_wrong[0]["witness"]) < 1e-12
+    assert "JAX's derivative is wrong here: ∂u/∂x at the given point" in str(r)
+    assert float(r.jax_gradients["x"]) == 0.0  # recomputed from the corrected local partials: 3·0 + 2·0
+
+
+def test_a_wrong_derivation_step_at_the_same_point_still_fails():
+    from chainrule import Derivation
+
+    d = (Derivation(x=0.0)
+         .let("u", lambda x: i0(x), {"x": lambda x: 1.01 * i1(x) + 0.1})
+         .claim("x", lambda x: 1.01 * i1(x) + 0.1))
+    r = d.check(around=8, seed=0)
+    assert not r.ok and r.wrong_steps == ("u",) and r.jax_wrong == ()

@@ -109,6 +109,10 @@ class DerivationReport:
     atol: float
     max_abs_error: float
     max_rel_error: float
+    #: Where a second witness showed JAX's local partial wrong and the claim right (issue 15): step,
+    #: parameter, point, JAX's value, the witness's and its bound, the claim. JAX's references were
+    #: corrected there before the check, so ``ok`` does not hold JAX's mistake against the derivation.
+    jax_wrong: tuple[dict[str, Any], ...] = ()
 
     @property
     def ok(self) -> bool:
@@ -203,8 +207,13 @@ class DerivationReport:
             f"the given point and {self.around} random points around it (seed {self.seed}, "
             f"scale {self.scale:g}{f'; {self.dropped} skipped: not finite' if self.dropped else ''})")
         lines.append(f"checked at {where}; float64, rtol {self.rtol:g}, atol {self.atol:g}")
+        for f in self.jax_wrong:
+            lines.append(f"JAX's derivative is wrong here: ∂{f['step']}/∂{f['param']} {f['where']}: JAX "
+                         f"{f['jax']:.6g}, a second witness {f['witness']:.6g} ± {f['error']:.1g} (from the step's "
+                         f"values alone), claimed {f['claimed']:.6g}; judged against the witness")
         if self.ok:
-            lines.append("PASS: every claimed partial agrees with JAX, and the chain rule reproduces "
+            judge = "JAX (the second witness where JAX is wrong)" if self.jax_wrong else "JAX"
+            lines.append(f"PASS: every claimed partial agrees with {judge}, and the chain rule reproduces "
                          f"{diff} of the composed function")
         else:
             lines.append(f"FAIL: {self.diagnosis}")

@@ -2,7 +2,8 @@ r"""The check itself: from an :class:`~.evaluate.Evaluation` to a :class:`~.repo
 
 At every usable point it calls the claimed partials, checks each step (:mod:`.partials`), combines the
 claimed partials by the chain rule (:mod:`.accumulate`) and checks the combination and the claimed
-totals (:mod:`.totals`); the report carries point 0's values.
+totals (:mod:`.totals`), after a second witness has arbitrated every claimed partial that disagrees with
+JAX's (:mod:`.arbitrate`); the report carries point 0's values.
 
 >>> import jax.numpy as jnp
 >>> import numpy as np
@@ -23,6 +24,7 @@ from typing import Any
 
 from ..tolerances import Tolerance
 from .accumulate import combine
+from .arbitrate import arbitrate_steps
 from .evaluate import Evaluation
 from .measure import TOLERANCE
 from .partials import check_step
@@ -39,6 +41,8 @@ def run(ev: Evaluation, tol: Tolerance = TOLERANCE) -> DerivationReport:
     claimed_at: dict[int, dict[str, dict[str, Any]]] = {
         t: {s.name: {p: ev.claimed_partial(s, p, t) for p in s.wrt} for s in graph.steps} for t in points
     }
+    # a second witness first: where it shows JAX's local partial wrong, JAX's references are corrected
+    jax_wrong = arbitrate_steps(ev, claimed_at, points, tol)
     step_checks = tuple(check_step(ev, s, claimed_at, points, tol) for s in graph.steps)
     combined = {t: combine(graph, lambda s, p, t=t: claimed_at[t][s][p]) for t in points}
     combination_ok, combination_message, c_abs, c_rel = check_combination(ev, combined, points, tol)
@@ -58,5 +62,5 @@ def run(ev: Evaluation, tol: Tolerance = TOLERANCE) -> DerivationReport:
         claims=claims, combination_ok=combination_ok, combination_message=combination_message,
         seed=ev.seed, around=ev.around, scale=ev.scale, points=len(points),
         dropped=1 + ev.around - len(points), rtol=tol.rtol, atol=tol.atol,
-        max_abs_error=max_abs, max_rel_error=max_rel,
+        max_abs_error=max_abs, max_rel_error=max_rel, jax_wrong=tuple(jax_wrong),
     )
