@@ -32,9 +32,10 @@ import jax
 import numpy as np
 
 from .. import witness as W
+from .kinks import one_sided
 from .outcome import plural, trial_list
 from .problem import Block, Problem, label_of
-from .programs import as_args
+from .programs import as_args, cached
 
 __all__ = ["MAX_DIRECTIONS", "MAX_ESTIMATES", "MAX_TRIALS", "arbitrate", "undecided_note"]
 
@@ -71,6 +72,9 @@ def arbitrate(P: Problem, report: Any, blocks: list[Block], leaves: list[np.ndar
         if budget[0] <= 0:
             undecided[t] = f"the witness's budget of {MAX_ESTIMATES} estimates per check was spent"
             continue
+        if edge[t] and _at_a_kink(P, blocks, leaves, extra, claimed, ref, ok, t):
+            undecided[t] = "a kink: JAX's one-sided derivatives differ there, so no witness can decide"
+            continue
         try:
             v = _trial(P, blocks, leaves, extra, claimed, ref, ok, t, budget)
         except Exception as exc:  # f cannot be evaluated the witness's way: nothing is excused
@@ -105,6 +109,37 @@ def undecided_note(report: Any, ok: np.ndarray, undecided: dict[int, str]) -> No
             f"a second witness could not decide between the candidate and JAX at "
             f"{plural(len(still), 'failing trial')} ({trial_list(still)}; at trial {still[0] + 1}: "
             f"{undecided[still[0]]}): not counted as passes")
+
+
+def _at_a_kink(P: Problem, blocks: list[Block], leaves: list[np.ndarray], extra: dict[str, Any],
+               claimed: list[np.ndarray], ref: list[np.ndarray], ok: np.ndarray, t: int) -> bool:
+    """Whether edge trial ``t`` disagrees at an entry where JAX's one-sided derivatives differ (a genuine
+    kink or tie, where the witness's one-sided slopes would differ too and it could only end undecided,
+    after some hundred evaluations of ``f`` per entry). Cheap: the kink analysis's own compiled one-sided
+    derivatives. At a point where JAX's value is wrong but ``f`` is smooth (``i0`` at 0) the two sides
+    agree to ``√ε``-sized steps, and the witness is asked."""
+    if P.kind not in ("gradient", "jacobian", "vjp") or not P.dense or P.opts["kink_points"] is None:
+        return False
+    tol = P.tol
+    for bi, b in enumerate(blocks):
+        if ok[bi, t] or b.in_leaf is None or b.product:
+            continue
+        fn = cached(P, ("one-sided", b.in_leaf, b.out_leaf), lambda b=b: one_sided(P, b))
+        try:
+            L, R = (np.asarray(a, np.float64)[0] for a in fn(*jax.tree_util.tree_map(
+                lambda a: jax.numpy.asarray(a[t:t + 1]), (leaves, extra))))
+        except Exception:  # f not differentiable off the point: let the witness look
+            return False
+        c, r = np.asarray(claimed[bi][t], np.float64), np.asarray(ref[bi][t], np.float64)
+        if L.shape != r.shape or c.shape != r.shape:
+            return False
+        bad = ~(np.abs(c - r) <= tol.atol + tol.rtol * float(np.max(np.abs(r), initial=0.0)))
+        eps = float(np.finfo(np.asarray(leaves[b.in_leaf]).dtype).eps) if np.issubdtype(
+            np.asarray(leaves[b.in_leaf]).dtype, np.floating) else float(np.finfo(np.float64).eps)
+        gap = np.abs(L - R) > 100 * math.sqrt(eps) * np.maximum(1.0, np.maximum(np.abs(L), np.abs(R)))
+        if (bad & gap).any():
+            return True
+    return False
 
 
 # -- one trial -------------------------------------------------------------------------------------------
