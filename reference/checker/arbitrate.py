@@ -37,7 +37,7 @@ from .outcome import plural, trial_list
 from .problem import Block, Problem, label_of
 from .programs import as_args, cached
 
-__all__ = ["MAX_DIRECTIONS", "MAX_ESTIMATES", "MAX_TRIALS", "arbitrate", "undecided_note"]
+__all__ = ["MAX_DIRECTIONS", "MAX_ESTIMATES", "MAX_TRIALS", "arbitrate", "undecided_note", "witness_side"]
 
 #: Failing trials arbitrated per check (as many as a default check has); beyond them a failing trial stays
 #: failing, and the note says so. Arbitration stops earlier at the first trial where the candidate is wrong.
@@ -100,6 +100,18 @@ def arbitrate(P: Problem, report: Any, blocks: list[Block], leaves: list[np.ndar
     return undecided
 
 
+def witness_side(est: W.WitnessEstimate, candidate: Any, jax_value: Any, tol: Any) -> str:
+    """Whom the witness's estimate sides with, under the check's tolerance (its absolute part scaled by
+    the estimate where it is decided): ``"candidate"``, ``"jax"``, ``"neither"`` (outside its bound for
+    both) or ``"undecided"``. The one rule for checks and derivation steps alike."""
+    atol = tol.atol + tol.rtol * float(np.max(np.abs(est.value), initial=0.0)) if est.decided else tol.atol
+    side = W.decides(est, candidate, jax_value, rtol=tol.rtol, atol=atol)
+    if side == "undecided" and (W.outside(est, candidate, rtol=tol.rtol, atol=atol).any()
+                                and W.outside(est, jax_value, rtol=tol.rtol, atol=atol).any()):
+        return "neither"
+    return side
+
+
 def undecided_note(report: Any, ok: np.ndarray, undecided: dict[int, str]) -> None:
     """Say which failing trials the witness could not decide (those the kink and tie analysis did not
     accept either): they are not counted as passes."""
@@ -134,8 +146,7 @@ def _at_a_kink(P: Problem, blocks: list[Block], leaves: list[np.ndarray], extra:
         if L.shape != r.shape or c.shape != r.shape:
             return False
         bad = ~(np.abs(c - r) <= tol.atol + tol.rtol * float(np.max(np.abs(r), initial=0.0)))
-        eps = float(np.finfo(np.asarray(leaves[b.in_leaf]).dtype).eps) if np.issubdtype(
-            np.asarray(leaves[b.in_leaf]).dtype, np.floating) else float(np.finfo(np.float64).eps)
+        eps = float(np.finfo(np.asarray(leaves[b.in_leaf]).dtype).eps)  # a differentiated leaf: floating
         gap = np.abs(L - R) > 100 * math.sqrt(eps) * np.maximum(1.0, np.maximum(np.abs(L), np.abs(R)))
         if (bad & gap).any():
             return True
@@ -213,11 +224,7 @@ def _trial(P: Problem, blocks: list[Block], leaves: list[np.ndarray], extra: dic
     for b, li, estimate, where, c_at, r_at, what in jobs:
         budget[0] -= 1
         est = estimate()
-        atol = tol.atol + tol.rtol * float(np.max(np.abs(est.value), initial=0.0)) if est.decided else tol.atol
-        side = W.decides(est, c_at, r_at, rtol=tol.rtol, atol=atol)
-        if side == "undecided" and (W.outside(est, c_at, rtol=tol.rtol, atol=atol).any()
-                                    and W.outside(est, r_at, rtol=tol.rtol, atol=atol).any()):
-            side = "neither"
+        side = witness_side(est, c_at, r_at, tol)
         if side in ("jax", "neither"):
             return _Verdict(side, f"{b.name}{what}: the witness {_num(est)}, candidate {_text(c_at)}, "
                                   f"JAX {_text(r_at)}")

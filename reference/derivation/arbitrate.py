@@ -26,6 +26,7 @@ import numpy as np
 
 from .. import witness as W
 from ..autodiff import x64
+from ..checker.arbitrate import witness_side
 from ..tolerances import Tolerance
 from .accumulate import combine
 from .display import dense
@@ -107,14 +108,16 @@ def _arbitrate(ev: Evaluation, s: Step, p: str, t: int, c: np.ndarray, r: np.nda
         est = W.directional_derivative(g, scale=scale)
         sel = (Ellipsis, *j) if n_out else j
         c_col, r_col = c[sel], r[sel]
-        atol = tol.atol + tol.rtol * float(np.max(np.abs(est.value), initial=0.0)) if est.decided else tol.atol
-        if W.decides(est, c_col, r_col, rtol=tol.rtol, atol=atol) != "candidate":
+        if witness_side(est, c_col, r_col, tol) != "candidate":
             return None
         witness_cols.append(np.asarray(est.value, np.float64).reshape(-1))
         errors.append(float(np.max(est.error)))
-    idx = cols[0]
-    sel = (Ellipsis, *idx) if n_out else idx
-    first = lambda a: float(np.asarray(a, np.float64).reshape(-1)[0])  # noqa: E731
-    return {"step": s.name, "param": p, "point": t, "columns": cols, "jax": first(r[sel]),
-            "witness": first(witness_cols[0]), "error": max(errors), "claimed": first(c[sel]),
+    sel = (Ellipsis, *cols[0]) if n_out else cols[0]
+    return {"step": s.name, "param": p, "point": t, "columns": cols, "jax": _first(r[sel]),
+            "witness": _first(witness_cols[0]), "error": max(errors), "claimed": _first(c[sel]),
             "where": ev.where(t)}
+
+
+def _first(a: Any) -> float:
+    """The first entry of the first disagreeing column, as the report shows it."""
+    return float(np.asarray(a, np.float64).reshape(-1)[0])

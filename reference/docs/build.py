@@ -93,7 +93,7 @@ def _guide_markdown(title: str, body: str, root: Path, static: Path) -> str:
                 raise FileNotFoundError(f"README.md shows {target}, which does not exist")
             dest = static / target.replace("/", "_")
             shutil.copyfile(src, dest)
-            return f"![{text}](_static/{dest.name})"
+            return f"![{text}](../_static/{dest.name})"  # the guides live in guides/
         if target.startswith("#"):
             return text
         return f"{text} (`{target}` in the repository)" if text.strip("`") != target else f"`{target}`"
@@ -144,8 +144,6 @@ html_static_path = ["_static"]
 autodoc_typehints = "signature"
 autodoc_member_order = "bysource"
 exclude_patterns = ["_build"]
-suppress_warnings = []
-nitpicky = False
 '''
 
 
@@ -246,8 +244,6 @@ def build_site(out: str | Path = "site", *, verify_json: Sequence[Path] | None =
             if name == "conventions":
                 page += "\n" + kink_table_markdown()
             (src / "guides" / f"{name}.md").write_text(page, encoding="utf-8")
-        # relative image paths of the guides resolve from guides/: give them the same _static
-        shutil.copytree(static, src / "guides" / "_static")
         log = src / "sphinx-warnings.log"
         code = build_main(["-b", "html", "-W", "-q", "-w", str(log), "-d", str(src / "_doctrees"), str(src),
                            str(out)])

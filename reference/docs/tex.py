@@ -46,7 +46,7 @@ WORDS = frozenset("""
     cotangent derivative diagonal diagonals directional either entry every everywhere first for forward
     free gradients head heads if imaginary inverse is its layer maximum of on or over own parameters part
     read real residual row sample scalar shape staged symmetric that the transformer values vector when
-    whose windows wise with norm-
+    whose windows wise with
 """.split())
 _WORD = re.compile(r"[A-Za-z][A-Za-z0-9_]*(?:-\d+[a-z]?)?(?:'s)?")
 _TEXTISH = re.compile(r"[A-Za-z]+(?:-[A-Za-z0-9]+)*(?:'s)?\.?")
