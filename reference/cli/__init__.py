@@ -5,6 +5,8 @@
 * ``chainrule check MODULE:FUNCTION MODULE:DERIVATIVE --shape x=5 …``: check your own derivative
   against JAX (:mod:`.check`);
 * ``chainrule explain``: the step table of a worked example (:mod:`.explain`);
+* ``chainrule derive "EXPR" --wrt w,b --shape X=N,n …``: derive an expression's gradient step by step and
+  verify it (:mod:`.derive`);
 * ``chainrule bench``: the benchmarks (:mod:`.bench`);
 * ``chainrule audit``: JAX's own derivatives against a witness (:mod:`.audit`);
 * ``chainrule docs``: the documentation site (:mod:`.docs`).
@@ -20,12 +22,12 @@ import argparse
 import sys
 from collections.abc import Sequence
 
-from . import audit, bench, check, docs, explain, rules, verify
+from . import audit, bench, check, derive, docs, explain, rules, verify
 
 __all__ = ["SUBCOMMANDS", "build_parser", "main"]
 
 #: The subcommand modules, in the order ``chainrule --help`` lists them.
-SUBCOMMANDS = (verify, rules, check, explain, bench, audit, docs)
+SUBCOMMANDS = (verify, rules, check, explain, derive, bench, audit, docs)
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -31,6 +31,9 @@ __version__ = "0.1.0"
 _EXPORTS = {
     "CheckReport": "check",
     "Derivation": "derivation",
+    "derive": "derive",
+    "DeriveReport": "derive",
+    "audit": "audit",
     **{f"{verb}_{kind}": "check" for verb in ("check", "assert")
        for kind in ("gradient", "jacobian", "vjp", "jvp", "hessian", "custom_vjp", "custom_jvp")},
 }
@@ -38,6 +41,7 @@ _EXPORTS = {
 __all__ = [
     "CheckReport",
     "Derivation",
+    "DeriveReport",
     "assert_custom_jvp",
     "assert_custom_vjp",
     "assert_gradient",
@@ -45,6 +49,7 @@ __all__ = [
     "assert_jacobian",
     "assert_jvp",
     "assert_vjp",
+    "audit",
     "check_custom_jvp",
     "check_custom_vjp",
     "check_gradient",
@@ -52,9 +57,11 @@ __all__ = [
     "check_jacobian",
     "check_jvp",
     "check_vjp",
+    "derive",
 ]
 
 if TYPE_CHECKING:  # pragma: no cover - for type checkers and IDEs only
+    from .reference.audit import audit
     from .reference.check import (
         CheckReport,
         assert_custom_jvp,
@@ -73,6 +80,7 @@ if TYPE_CHECKING:  # pragma: no cover - for type checkers and IDEs only
         check_vjp,
     )
     from .reference.derivation import Derivation
+    from .reference.derive import DeriveReport, derive
 
 
 def __getattr__(name: str) -> Any:
