@@ -163,12 +163,14 @@ def _print_rich(report: object) -> None:
 
     # As `chainrule verify`: rich renders at the terminal's width, and at 80 columns (or $COLUMNS) when
     # stdout is a pipe or a file, without escape codes there.
+    # The generated code is printed as it is, after the rest: wrapped or cropped at the width it would no
+    # longer run when copied.
     out = Console()
     if out.is_terminal:
-        out.print(report)
-        return
-    # Piped: the code block's syntax highlighting pads every line to the full width with spaces; drop
-    # that trailing padding so the file reads (and diffs) cleanly.
-    with out.capture() as captured:
-        out.print(report)
-    _emit("\n".join(line.rstrip() for line in captured.get().splitlines()))
+        out.print(report.renderable(code=False))  # type: ignore[attr-defined]
+    else:
+        with out.capture() as captured:
+            out.print(report.renderable(code=False))  # type: ignore[attr-defined]
+        _emit("\n".join(line.rstrip() for line in captured.get().splitlines()))
+    _emit("Code")
+    _emit(report.code.rstrip())  # type: ignore[attr-defined]

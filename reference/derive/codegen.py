@@ -11,7 +11,7 @@ results and JAX arrays (under ``jax.jit`` too) JAX ones. Named subexpressions be
 >>> print(function_source("f", e, ["w", "x"], {"n": "w.shape[0]"}, []))
 def f(*, w, x):
     xp = array_namespace(w, x)
-    return xp.sum((w * x))
+    return xp.sum(w * x)
 """
 
 from __future__ import annotations
@@ -57,19 +57,82 @@ def dim_sources(shapes: Mapping[str, tuple]) -> dict[str, str]:
 def function_source(name: str, result: Expr, params: list[str], dims: Mapping[str, str],
                     where: list[tuple[str, Expr]], doc: str | None = None) -> str:
     """``def name(*, params): …`` computing ``result`` after the named subexpressions ``where``."""
+    import textwrap
+
     lines = [f"def {name}(*, {', '.join(params)}):"]
     if doc:
-        lines.append(f'    """{doc}"""')
+        body = textwrap.wrap(doc, WIDTH - 7, break_long_words=False, break_on_hyphens=False)
+        if len(body) == 1:
+            lines.append(f'    """{body[0]}"""')
+        else:
+            lines += [f'    """{body[0]}', *(f"    {line}" for line in body[1:]), '    """']
     lines.append(f"    xp = array_namespace({', '.join(params)})")
     for local, e in where:
-        lines.append(f"    {local} = {code(e, dims)}")
-    lines.append(f"    return {code(result, dims)}")
+        lines += _fit(f"{local} = ", code(e, dims))
+    lines += _fit("return ", code(result, dims))
     return "\n".join(lines)
+
+
+#: The generated code keeps within this many columns (PEP 8's 79).
+WIDTH = 79
+
+
+def _top_level_split(s: str) -> list[str]:
+    """``s`` cut before each binary operator outside parentheses and brackets (``a * (b + c) @ d`` →
+    ``["a", "* (b + c)", "@ d"]``)."""
+    parts, depth, start, i = [], 0, 0, 0
+    while i < len(s):
+        ch = s[i]
+        depth += ch in "(["
+        depth -= ch in ")]"
+        if depth == 0 and s.startswith((" * ", " @ ", " + ", " - ", " / "), i):
+            parts.append(s[start:i].strip())
+            start = i + 1
+            i += 3
+            continue
+        i += 1
+    parts.append(s[start:].strip())
+    return parts
+
+
+def _break(expr: str, indent: int) -> list[str]:
+    """Lines holding ``expr`` within :data:`WIDTH` at ``indent``, broken at operators, then inside the
+    outermost parentheses (a long name alone may still overrun)."""
+    pad = " " * indent
+    if indent + len(expr) <= WIDTH:
+        return [pad + expr]
+    parts = _top_level_split(expr)
+    if len(parts) > 1:
+        out: list[str] = []
+        for k, part in enumerate(parts):
+            if k and indent + len(part) > WIDTH:  # "* (long)": keep the operator, break the operand
+                op, rest = part[:1], part[2:]
+                sub = _break(rest, indent + 2)
+                out += [pad + op + " " + sub[0].lstrip(), *sub[1:]]
+            else:
+                out += _break(part, indent)
+        return out
+    opening = expr.find("(")
+    if opening >= 0 and expr.endswith(")"):
+        inner = expr[opening + 1:-1]
+        return [pad + expr[:opening + 1], *_break(inner, indent + 4), pad + ")"]
+    return [pad + expr]
+
+
+def _fit(head: str, expr: str) -> list[str]:
+    """``    head expr`` on one line when it fits, else ``head(`` + broken lines + ``)``."""
+    if 4 + len(head) + len(expr) <= WIDTH:
+        return [f"    {head}{expr}"]
+    return [f"    {head}(", *_break(expr, 8), "    )"]
 
 
 def module_source(header: str, functions: list[str], helpers: list[str]) -> str:
     """A whole module: its docstring, the import, the helpers, the functions."""
-    parts = [f'"""{header}"""', "", "from array_api_compat import array_namespace", ""]
+    import textwrap
+
+    lines = [textwrap.fill(par, WIDTH - 3) for par in header.split("\n\n")]
+    parts = [f'"""{chr(10).join(lines[:1])}', *(["", *lines[1:]] if lines[1:] else []), '"""', "",
+             "from array_api_compat import array_namespace", ""]
     for h in helpers:
         parts += ["", HELPERS[h]]
     for f in functions:

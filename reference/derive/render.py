@@ -187,6 +187,10 @@ def code(e: Expr, dims: Mapping[str, str], names: Mapping[Expr, str] | None = No
     (``"X.shape[0]"``); ``names`` maps subexpressions already bound to local variables."""
     names = names or {}
 
+    def b(x: Expr) -> str:  # an argument of a call: its own outer parentheses are not needed
+        s = c(x)
+        return s[1:-1] if s.startswith("(") and s.endswith(")") and _balanced(s[1:-1]) else s
+
     def c(x: Expr) -> str:
         if x in names:
             return names[x]
@@ -222,24 +226,24 @@ def code(e: Expr, dims: Mapping[str, str], names: Mapping[Expr, str] | None = No
         if op == "outer":
             return f"({c(a[0])}[:, None] * {c(a[1])}[None, :])"
         if op == "T":
-            return f"xp.matrix_transpose({c(a[0])})"
+            return f"xp.matrix_transpose({b(a[0])})"
         if op == "step":
             return f"xp.where({c(a[0])} > 0, 1.0, 0.0)"
         if op == "relu":
-            inner = c(a[0])
+            inner = b(a[0])
             return f"xp.where({inner} > 0, {inner}, 0.0)"
         if op == "sigmoid":
             return f"(1 / (1 + xp.exp(-{c(a[0])})))"
         if op == "sum":
-            return f"xp.sum({c(a[0])})"
+            return f"xp.sum({b(a[0])})"
         if op == "mean":
-            return f"xp.mean({c(a[0])})"
+            return f"xp.mean({b(a[0])})"
         if op == "sum0":
-            return f"xp.sum({c(a[0])}, axis=0)"
+            return f"xp.sum({b(a[0])}, axis=0)"
         if op == "softmax":
-            return f"_softmax(xp, {c(a[0])})"
+            return f"_softmax(xp, {b(a[0])})"
         if op == "logsumexp":
-            return f"_logsumexp(xp, {c(a[0])})"
+            return f"_logsumexp(xp, {b(a[0])})"
         if op == "norm":
             inner = c(a[0])
             return f"xp.sqrt(xp.sum({inner} * {inner}))"
@@ -247,7 +251,7 @@ def code(e: Expr, dims: Mapping[str, str], names: Mapping[Expr, str] | None = No
             inner = c(a[0])
             return f"({inner}[:, None] * xp.eye({inner}.shape[0]))"
         if op in _CODE_FUNC:
-            return f"{_CODE_FUNC[op]}({c(a[0])})"
+            return f"{_CODE_FUNC[op]}({b(a[0])})"
         raise AssertionError(f"no code for {op}")  # every op of expr.OPS is handled above
 
     def _dimsrc(d: object) -> str:

@@ -126,10 +126,9 @@ class DeriveReport:
         sizes = ", ".join(f"{k} = {n}" for k, n in v.sizes.items()) or "no named dimensions"
         verdict = "verified" if self.verified else "NOT verified"
         partials = "agree" if not v.derivation.wrong_steps else "DISAGREE"
-        lines = [f"{verdict}: local partials {partials} with jax.jacfwd at "
-                 f"{v.derivation.points} points; the generated code "
-                 f"{'agrees' if all(r.ok for r in v.checks.values()) else 'DISAGREES'} with JAX on {trials} "
-                 f"random trials per variable", f"sizes: {sizes}; domains: " +
+        lines = [f"{verdict}: local partials {partials} with jax.jacfwd at {v.derivation.points} points;",
+                 f"the generated code {'agrees' if all(r.ok for r in v.checks.values()) else 'DISAGREES'} with "
+                 f"JAX on {trials} random trials per variable", f"sizes: {sizes}; domains: " +
                  ", ".join(f"{k} {d}" for k, d in v.domains.items()), *self.problems,
                  f"{self.seconds:.1f} s"]
         out.append(("Verification", lines))
@@ -169,6 +168,11 @@ class DeriveReport:
         return "\n".join(md)
 
     def __rich__(self) -> Any:
+        return self.renderable()
+
+    def renderable(self, *, code: bool = True) -> Any:
+        """The ``rich`` renderable: sections, the step table and (``code=True``) the code, highlighted and
+        wrapped. ``chainrule derive`` prints the code itself instead, unwrapped, so it can be copied."""
         from rich.console import Group
         from rich.syntax import Syntax
         from rich.table import Table
@@ -192,8 +196,9 @@ class DeriveReport:
             parts.append(Text(title, style=style))
             parts.extend(Text("  " + line) for line in lines)
             parts.append(Text(""))
-        parts.append(Text("Code", style="bold"))
-        parts.append(Syntax(self.code, "python", word_wrap=False))
+        if code:
+            parts.append(Text("Code", style="bold"))
+            parts.append(Syntax(self.code, "python", word_wrap=True))
         return Group(*parts)
 
     def to_json(self) -> dict[str, Any]:
