@@ -184,7 +184,7 @@ def _reverse(steps: list[Step], wrt: tuple[str, ...]) -> Derived:
             terms.setdefault(a.attr, []).append(f"(∂{y}/∂{s.name})(∂{s.name}/∂{a.attr})"
                                                 if s.name != y else f"∂{y}/∂{a.attr}")
     combos = []
-    for s in steps[:-1]:
+    for s in reversed(steps[:-1]):  # back from the output, as backpropagation computes them
         if s.name in adj:
             combos.append(Combination(s.name, tuple(terms.get(s.name, ())), simplify(adj[s.name]),
                                       "C-6" if len(terms.get(s.name, ())) > 1 else "C-1"))

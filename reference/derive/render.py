@@ -104,8 +104,10 @@ def text(e: Expr) -> str:
     if op == "mul":
         x, y = a
         if _scalar(x) and not _scalar(y):
-            left = f"({text(x)})" if x.op in ("div", "mul") or _prec(x) < _POSTFIX else text(x)
-            return f"{left} {_wrap(y, _PRODUCT)}"
+            left = f"({text(x)})" if x.op == "div" or _prec(x) < _PRODUCT else text(x)
+            right = _wrap(y, _PRODUCT)
+            tight = x.op == "const" and y.op in ("var", "T", "matmul") and right[:1].isalpha()
+            return f"{left}{'' if tight else ' '}{right}"
         if _scalar(x) and _scalar(y):
             left = f"({text(x)})" if x.op == "div" else _wrap(x, _PRODUCT)
             right = _wrap(y, _POSTFIX if y.op not in ("mul", "div") else _PRODUCT)

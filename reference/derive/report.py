@@ -109,7 +109,7 @@ class DeriveReport:
             steps.append(f"{s.name} = {s.formula}")
             for p in s.partials:
                 steps.append(f"    ∂{s.name}/∂{p.wrt} = {p.formula}    [{p.rule}]")
-        out.append(("1-2. Intermediate variables and their local partials", steps))
+        out.append(("1-2. Intermediates and their local partials", steps))
         comb = []
         for c in self.combinations:
             var, _, wrt = c.variable.partition("|")

@@ -125,6 +125,9 @@ def _product(coef: Number, factors: dict[Expr, Number], shape: tuple) -> Expr:
     if arr_den:
         den_arr = _chain([], arr_den)
         array = E.div(array if array is not None else E.ones(den_arr.shape), den_arr)
+    if constant.is_const(1) and array is not None and scalar is not None and scalar.op == "div" \
+            and scalar.args[0].is_const(1):  # (1/s) v is written v/s
+        scalar, array = None, E.div(array, scalar.args[1])
     parts = [x for x in (None if constant.is_const(1) else constant, scalar, array) if x is not None]
     if not parts:
         out = E.const(1) if not shape else E.ones(shape)
@@ -197,8 +200,8 @@ def _simplify_product(e: Expr) -> Expr:
         if p == 1 and f.op in ("add", "sub"):
             rest = _product(coef, {k: v for k, v in factors.items() if k != f}, e.shape)
             terms = [simplify(E.mul(rest, f.args[0])), simplify(E.mul(rest, f.args[1]))]
-            cancels = any(len(_factors(t)[1]) < len(_factors(rest)[1]) + len(_factors(part)[1])
-                          for t, part in zip(terms, f.args, strict=True))
+            rest_factors = _factors(rest)[1]
+            cancels = any(rest_factors.get(k, 0) + v == 0 for part in f.args for k, v in _factors(part)[1].items())
             if not cancels:
                 continue
             candidate = simplify(Expr(f.op, tuple(terms), None,
@@ -230,13 +233,25 @@ def _simplify_sum(e: Expr) -> Expr:
     cb, rb = _split(b)
     if ra == rb:
         return simplify(_product(ca + sign * cb, _factors(ra)[1], e.shape))
+    # Av + Aw = A(v + w), with the coefficients inside
+    ka, sa, xa = factor_out(a)
+    kb, sb, xb = factor_out(b)
+    if (xa.op == "matmul" and xb.op == "matmul" and xa.args[0] == xb.args[0]
+            and xa.args[1].shape == xb.args[1].shape and _trying()):
+        left_a = E.mul(_chain([E.const(ka)], sa), xa.args[1])
+        left_b = E.mul(_chain([E.const(kb)], sb), xb.args[1])
+        inner = E.add(left_a, left_b) if sign > 0 else E.sub(left_a, left_b)
+        candidate = simplify(E.matmul(xa.args[0], inner))
+        if candidate.size() < e.size():
+            return candidate
     # Pv + Qv = (P + Q)v
     if a.op == "matmul" and b.op == "matmul" and a.args[1] == b.args[1] and a.args[0].shape == b.args[0].shape:
         inner = E.add(a.args[0], b.args[0]) if sign > 0 else E.sub(a.args[0], b.args[0])
         return simplify(E.matmul(inner, a.args[1]))
     # a common factor: c ⊗ p + c ⊗ q = c ⊗ (p + q)
     fa, fb = _factors(ra)[1], _factors(rb)[1]
-    common = {k: min(fa[k], fb[k]) for k in fa if k in fb and fa[k] > 0 and fb[k] > 0}
+    common = {k: (min(fa[k], fb[k]) if fa[k] > 0 else max(fa[k], fb[k]))
+              for k in fa if k in fb and (fa[k] > 0) == (fb[k] > 0)}
     if common and _trying():
         rest_a = _product(ca, {k: v - common.get(k, 0) for k, v in fa.items()}, e.shape)
         rest_b = _product(cb, {k: v - common.get(k, 0) for k, v in fb.items()}, e.shape)
@@ -247,6 +262,8 @@ def _simplify_sum(e: Expr) -> Expr:
         if tuple(candidate.shape) == tuple(e.shape) and candidate.size() < e.size():
             return candidate
     out = e
+    if sign > 0 and ca < 0 < cb:  # −c r + b = b − c r
+        return simplify(E.sub(b, _product(-ca, _factors(ra)[1], a.shape)))
     if cb < 0:  # a + (−c r) = a − c r
         flipped = _product(-cb, _factors(rb)[1], b.shape)
         out = E.sub(a, flipped) if sign > 0 else E.add(a, flipped)
@@ -421,6 +438,8 @@ def _once(e: Expr) -> Expr:
         return _simplify_matmul(e)
     if e.op == "T":
         return _simplify_transpose(e)
+    if e.op == "diag" and e.args[0].op == "ones":
+        return E.eye(e.args[0].shape[0])
     if e.op == "outer":
         ca, sa, ra = factor_out(e.args[0])
         cb, sb, rb = factor_out(e.args[1])
