@@ -101,7 +101,7 @@ def intermediates(e: Expr, wrt: tuple[str, ...]) -> list[Step]:
         partials = []
         for i, a in enumerate(s.node.args):
             if a.op == "var" and depends.get(a.attr, False):
-                formula, rule = local_partial(s.node, i)
+                formula, rule = local_partial(s.node, i, s.name)
                 partials.append(Partial(a.attr, formula, rule))
         s.partials = tuple(partials)
     # the operands of the step that used u_last's old name now say y: none can (it is the last)

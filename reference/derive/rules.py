@@ -65,8 +65,9 @@ def _n(e: Expr) -> str:
     return text(e)
 
 
-def local_partial(node: Expr, i: int) -> tuple[str, str]:
-    """``∂u/∂(operand i)`` of ``u = node`` in the paper's notation (operands by name), and the rule's ID."""
+def local_partial(node: Expr, i: int, name: str = "u") -> tuple[str, str]:
+    """``∂u/∂(operand i)`` of ``u = node`` in the paper's notation (operands by name, the node's own value
+    by ``name``), and the rule's ID."""
     op, args = node.op, node.args
     a = args[i]
     u_vec = bool(node.shape)
@@ -112,7 +113,7 @@ def local_partial(node: Expr, i: int) -> tuple[str, str]:
         body = f"{_n(E.const(p))} {_n(E.pow_(a, p - 1))}" if p != 2 else f"2{_n(a)}"
         return (body, "S-3") if not u_vec else (f"diag({body})", "S-3")
     if op in _ELEMENTWISE_ID:
-        d = text(derivative_of(op, a, E.var("u", node.shape)))
+        d = text(derivative_of(op, a, E.var(name, node.shape)))
         rid = _ELEMENTWISE_ID[op] if u_vec or op not in ("relu",) else "N-3"
         if op == "relu":
             d = f"1[{_n(a)} > 0]"

@@ -20,7 +20,7 @@ value would fail there, never pass as a result. The rules:
 >>> from chainrule.reference.derive.parse import parse
 >>> from chainrule.reference.derive.render import text
 >>> text(simplify(parse("2 * (x * y) / x - x * 0", {"x": ("n",), "y": ("n",)})))
-'2 y'
+'2y'
 """
 
 from __future__ import annotations

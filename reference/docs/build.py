@@ -25,6 +25,7 @@ from importlib import metadata
 from pathlib import Path
 from typing import Any
 
+from .derive_page import derive_gallery_page
 from .kinks_table import kink_table_markdown
 from .pages import TOPIC_TITLES, VerifyRuns, api_page, catalog_index, topic_page
 
@@ -188,6 +189,12 @@ This site was built {runs.when} on {runs.machine}; every rule's status on it com
 
 .. toctree::
    :maxdepth: 1
+   :caption: Derived and verified
+
+   derivations
+
+.. toctree::
+   :maxdepth: 1
    :caption: Reference
 
    api
@@ -239,6 +246,7 @@ def build_site(out: str | Path = "site", *, verify_json: Sequence[Path] | None =
             if counts[t]:
                 (src / "catalog" / f"{t}.rst").write_text(topic_page(t, runs), encoding="utf-8")
         (src / "api.rst").write_text(api_page(chainrule.__all__, DEFAULTS), encoding="utf-8")
+        (src / "derivations.rst").write_text(derive_gallery_page(), encoding="utf-8")
         for name, title in GUIDES:
             page = _guide_markdown(title, readme_section(readme, title), root, static)
             if name == "conventions":
