@@ -21,6 +21,7 @@ from .hints import argnums_hint, call_hint
 from .judge import judge
 from .outcome import base_report, fail
 from .problem import Block, Problem, is_float, label_of
+from .program_store import stored_program
 from .programs import (
     FAST_COMPILE,
     as_args,
@@ -75,12 +76,17 @@ def run_once(P: Problem, shapes: list[tuple[int, ...]], trials: int, seed: int) 
     return prep if isinstance(prep, CheckReport) else execute(prep)
 
 
-def run_many(jobs: Sequence[tuple[Problem, list[tuple[int, ...]], int, int]]) -> list[CheckReport]:
+def run_many(jobs: Sequence[tuple[Problem, list[tuple[int, ...]], int, int]], *,
+             store_as: str | None = None) -> list[CheckReport]:
     """Several checks ``(problem, shapes, trials, seed)``, the traceable ones compiled as ONE program.
 
     ``chainrule verify`` runs every shape configuration of a rule this way: one compilation per rule
     instead of one per configuration. Each check is otherwise exactly :func:`run_once`'s (a combined run
     that raises falls back to running them one by one, which then reports who raised).
+
+    ``store_as`` describes the program for the store of traced programs (:mod:`.program_store`); only a
+    caller whose functions are all the package's own (``chainrule verify``) may pass it, since the store's
+    key covers the package's sources, not the closures of a user's functions.
     """
     preps = [prepare(P, shapes, trials, seed) for P, shapes, trials, seed in jobs]
     # equivalent mutants of the budget test: it decides only whether one joint program holds every
@@ -93,8 +99,13 @@ def run_many(jobs: Sequence[tuple[Problem, list[tuple[int, ...]], int, int]]) ->
         options = FAST_COMPILE if all(p.P.dense for p in ready) else None
         combined = jax.jit(lambda batch: [fn(lv, ex) for fn, (lv, ex) in zip(fns, batch, strict=True)],
                            compiler_options=options)
+        batch = [(p.leaves, p.extra) for p in ready]
+        program = combined
+        if store_as is not None:
+            labels = "|".join(f"{p.P.kind}:{p.P.cand_label}:{p.P.ref_label}:{p.P.dense}" for p in ready)
+            program = stored_program(combined, batch, f"{store_as}|{labels}", options)
         try:
-            result = combined([(p.leaves, p.extra) for p in ready])
+            result = program(batch)
             outputs = {id(p): jax.tree_util.tree_map(np.asarray, r) for p, r in zip(ready, result, strict=True)}
         except Exception:  # someone raised under jit(vmap): run one by one, which says who
             outputs = {}
