@@ -237,3 +237,15 @@ def test_the_markdown_step_table_escapes_absolute_value_bars(capsys):
     assert status == 0
     (row,) = [line for line in out.splitlines() if line.startswith("| u_1 ")]
     assert row.replace("\\|", "").count("|") == 5  # four cells
+
+
+def test_domain_option_reaches_the_checks(capsys):
+    status, out, _ = run(capsys, "log(1 + x * x)", "--wrt", "x", "--shape", "x=n", "--domain", "x=unit",
+                         "--trials", "10", "--json")
+    assert status == 0
+    assert json.loads(out)["verification"]["domains"] == {"x": "unit"}
+
+
+def test_a_bad_domain_is_a_usage_error(capsys):
+    err = usage_error(capsys, "log(x)", "--wrt", "x", "--shape", "x=", "--domain", "x=bogus")
+    assert "unknown domain 'bogus'" in err

@@ -223,3 +223,32 @@ def test_top_level_name_and_design_contract():
     r = chainrule.derive("sum(w * x)", wrt=("w",), shapes={"w": ("n",), "x": ("n",)}, trials=5)
     assert r.verified and r.formula == "∂y/∂w = x"
     assert entry("paper-loss").expression.startswith("mean(")
+
+
+def test_domains_are_inferred_through_products_and_can_be_given():
+    from chainrule.reference.derive.parse import parse
+    from chainrule.reference.derive.verify import domains_for
+
+    assert domains_for(parse("log(x @ w)", {"x": ("n",), "w": ("n",)})) == {"w": "positive", "x": "positive"}
+    assert domains_for(parse("log(det(X))", {"X": ("n", "n")})) == {"X": "spd"}
+    assert domains_for(parse("a / b + sqrt(c)", {"a": (), "b": (), "c": ()})) == {
+        "a": "real", "b": "nonzero", "c": "positive"}
+    r = derive("log(x @ w)", "w", {"x": ("n",), "w": ("n",)}, trials=20)
+    assert r.verified and r.verification.domains == {"w": "positive", "x": "positive"}
+    r = derive("log(1 + x * x)", "x", {"x": ("n",)}, trials=10, domains={"x": "unit"})
+    assert r.verified and r.verification.domains == {"x": "unit"}
+    with pytest.raises(DeriveError, match="unknown domain 'bogus'"):
+        derive("log(x)", "x", {"x": ()}, domains={"x": "bogus"})
+    with pytest.raises(DeriveError, match="'z' is not a variable"):
+        derive("log(x)", "x", {"x": ()}, domains={"z": "positive"})
+
+
+def test_an_expression_that_is_nowhere_finite_on_its_domains_says_which_to_pass():
+    with pytest.raises(DeriveError, match=r"not finite at 20 points .* pass domains=\{name: domain\}"):
+        derive("log(-exp(x))", "x", {"x": ()})
+
+
+def test_a_check_outside_the_domain_is_not_verified_and_says_so():
+    r = derive("log(x - w)", "w", {"x": ("n",), "w": ("n",)}, trials=20)
+    assert not r.verified
+    assert any("not finite" in p and "domains=" in p for p in r.problems)

@@ -88,6 +88,25 @@ def wrt_type(text: str) -> tuple[str, ...]:
     return names
 
 
+def domain_type(text: str) -> tuple[str, str]:
+    """``--domain x=positive``: ``("x", "positive")``.
+
+    >>> domain_type("x=positive")
+    ('x', 'positive')
+    """
+    from ..samplers import DOMAINS
+
+    name, sep, domain = text.partition("=")
+    if not sep:
+        raise argparse.ArgumentTypeError(f"{text!r}: expected NAME=DOMAIN, e.g. x=positive")
+    name = _name(name, repr(text))
+    domain = domain.strip()
+    if domain not in DOMAINS:
+        raise argparse.ArgumentTypeError(f"{text!r}: unknown domain {domain!r}; expected one of "
+                                         f"{', '.join(sorted(DOMAINS))}")
+    return name, domain
+
+
 def add_parser(sub: argparse._SubParsersAction) -> None:
     """Register ``derive`` on the ``chainrule`` subcommand parser."""
     p = sub.add_parser(
@@ -104,6 +123,9 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--shape", type=shape_type, action="append", default=[], metavar="NAME=DIMS",
                    help="shape of a variable: names or positive integers, comma-separated (X=N,n, w=3); b= for "
                         "a scalar; repeat for each variable")
+    p.add_argument("--domain", type=domain_type, action="append", default=[], metavar="NAME=DOMAIN",
+                   help="draw a variable from this domain in the checks (positive, nonzero, spd, …) instead of the "
+                        "one its uses suggest; repeat for each variable")
     fmt = p.add_mutually_exclusive_group()
     fmt.add_argument("--json", action="store_true", help="print one JSON object")
     fmt.add_argument("--markdown", action="store_true", help="print the derivation as Markdown")
@@ -141,7 +163,8 @@ def _cmd_derive(args: argparse.Namespace) -> int:
     from ..derive import DeriveError, derive
 
     try:
-        report = derive(args.expression, args.wrt, shapes, trials=args.trials, seed=args.seed)
+        report = derive(args.expression, args.wrt, shapes, trials=args.trials, seed=args.seed,
+                        domains=dict(args.domain))
     except DeriveError as exc:
         return _error(str(exc))
     status = 0 if report.verified else 1

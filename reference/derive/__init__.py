@@ -40,6 +40,19 @@ from .verify import _exec, verify_derivation
 __all__ = ["DeriveError", "DeriveReport", "Result", "derive"]
 
 
+def _domains(domains: Mapping[str, str] | None, shapes: Mapping[str, Any]) -> dict[str, str]:
+    from ..samplers import DOMAINS
+
+    out: dict[str, str] = {}
+    for name, dom in (domains or {}).items():
+        if name not in shapes:
+            raise DeriveError(f"domains: {name!r} is not a variable; the variables are {', '.join(shapes)}")
+        if dom not in DOMAINS:
+            raise DeriveError(f"domains[{name!r}]: unknown domain {dom!r}; expected one of {sorted(DOMAINS)}")
+        out[name] = dom
+    return out
+
+
 def _shape_text(s: tuple) -> str:
     return "(" + ", ".join(str(d) for d in s) + ("," if len(s) == 1 else "") + ")"
 
@@ -67,13 +80,15 @@ def _wrt_tuple(wrt: Any, shapes: Mapping[str, Any], e: Expr) -> tuple[str, ...]:
 
 
 def derive(expr: str, wrt: str | Sequence[str], shapes: Mapping[str, Any], *, trials: int = 100,
-           seed: int = 0, around: int = 8) -> DeriveReport:
+           seed: int = 0, around: int = 8, domains: Mapping[str, str] | None = None) -> DeriveReport:
     r"""Derive ``∂expr/∂v`` for every ``v`` in ``wrt``, step by step, and verify it against JAX.
 
     ``shapes`` maps each variable to a tuple of dimensions, names or integers (``{"X": ("N", "n"),
     "w": ("n",), "b": ()}``); variables not in ``wrt`` are constants. ``trials`` random trials per
     variable check the closed form's code (at least 100 by default); ``around`` random points besides the
-    drawn one check the local partials; ``seed`` fixes every draw. Raises :class:`DeriveError` (a
+    drawn one check the local partials; ``seed`` fixes every draw. Each variable is drawn from a domain its
+    uses need (``positive`` under ``log``, ``spd`` under ``log(det(·))``…); ``domains={"x": "positive"}``
+    overrides that (the names of :data:`chainrule.reference.samplers.DOMAINS`). Raises :class:`DeriveError` (a
     ``ValueError``) for an unsupported construct or a shape mismatch, naming it.
     """
     start = time.perf_counter()
@@ -113,7 +128,7 @@ def derive(expr: str, wrt: str | Sequence[str], shapes: Mapping[str, Any], *, tr
     functions = {x: _exec(source, fnames[x]) for x in wrt_t}
     primal = _exec(source, "f")
     verification = verify_derivation(e, steps, wrt_t, shapes, functions, primal, trials=trials, seed=seed,
-                                        around=around)
+                                     around=around, domains=_domains(domains, shapes))
     rules = tuple(dict.fromkeys(p.rule for s in steps for p in s.partials))
     return DeriveReport(
         expression=expr.strip(), output=output, wrt=wrt_t, shapes=dict(shapes), steps=tuple(steps),

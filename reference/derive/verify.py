@@ -21,10 +21,10 @@ from typing import Any
 
 import numpy as np
 
-from ..samplers import sample
+from ..samplers import DOMAINS, sample
 from .build import Step
 from .codegen import HELPERS
-from .expr import Expr, add
+from .expr import DeriveError, Expr, add
 from .expr import var as _var
 from .render import code
 from .rules import unbroadcast, vjp
@@ -52,6 +52,11 @@ def domains_for(e: Expr) -> dict[str, str]:
     def want(node: Expr, domain: str) -> None:
         if node.op == "var" and rank[domain] > rank[need.get(node.attr, "real")]:
             need[node.attr] = domain
+        elif domain == "positive" and node.op in ("add", "mul", "div", "matmul", "sum", "mean", "pow", "norm"):
+            # positive operands make these positive (x·w > 0 for positive x and w); exp, softmax and σ
+            # are positive already, and a difference cannot be helped this way
+            for a in node.args:
+                want(a, "positive")
 
     for node in e.walk():
         if node.op in ("log", "sqrt"):
@@ -139,17 +144,33 @@ def _draw(shapes: Mapping[str, tuple], sizes: Mapping[str, int], domains: Mappin
 
 
 def verify_derivation(expression: Expr, steps: list[Step], wrt: tuple[str, ...], shapes: Mapping[str, tuple],
-           functions: Mapping[str, Any], primal: Any, *, trials: int, seed: int, around: int) -> Verification:
-    """Check every local partial (derivation checker) and the generated code (``check_*``) against JAX."""
+                      functions: Mapping[str, Any], primal: Any, *, trials: int, seed: int, around: int,
+                      domains: Mapping[str, str] | None = None) -> Verification:
+    """Check every local partial (derivation checker) and the generated code (``check_*``) against JAX.
+
+    ``domains`` overrides the inferred domain of some variables (names of :data:`chainrule.reference.samplers.
+    DOMAINS`). The point of the derivation check is redrawn (up to 20 times) until the expression is finite
+    there; if it never is, a :class:`~.expr.DeriveError` says which domains to pass."""
     from ..check import check_gradient, check_jacobian
     from ..derivation import Derivation
 
     start = time.perf_counter()
     sizes = sizes_for(shapes)
-    domains = domains_for(expression)
+    inferred = domains_for(expression)
+    domains = {**inferred, **(domains or {})}
     dims = {d: str(n) for d, n in sizes.items()}
     used = [v for v in shapes if v in expression.variables()]
-    point = _draw({v: shapes[v] for v in used}, sizes, domains, seed)
+    for attempt in range(20):
+        point = _draw({v: shapes[v] for v in used}, sizes, domains, seed + attempt)
+        with np.errstate(all="ignore"):
+            value = np.asarray(primal(**point), dtype=float)
+        if np.all(np.isfinite(value)):
+            break
+    else:
+        raise DeriveError(
+            f"the expression is not finite at 20 points drawn from the domains {domains}: its variables need "
+            "other domains; pass domains={name: domain} to derive (chainrule derive --domain NAME=DOMAIN), "
+            f"with a domain from {sorted(DOMAINS)}")
     inputs = {v: point[v] for v in used if v in wrt}
     consts = {v: point[v] for v in used if v not in wrt}
     d = Derivation(**inputs)
@@ -183,6 +204,7 @@ def verify_derivation(expression: Expr, steps: list[Step], wrt: tuple[str, ...],
     scalar = not steps[-1].node.shape
     for x in wrt:
         check = check_gradient if scalar else check_jacobian
-        checks[x] = check(f, positional(functions[x]), *args, argnums=names.index(x), trials=trials, seed=seed,
+        checks[x] = check(f, positional(functions[x]), *args, argnums=names.index(x), trials=trials,
+                          seed=seed,
                           domains={v: domains[v] for v in names}, name=functions[x].__name__)
     return Verification(derivation, checks, sizes, domains, time.perf_counter() - start)
