@@ -183,15 +183,19 @@ def _reverse(steps: list[Step], wrt: tuple[str, ...]) -> Derived:
             adj[a.attr] = contribution if a.attr not in adj else E.add(adj[a.attr], contribution)
             terms.setdefault(a.attr, []).append(f"(∂{y}/∂{s.name})(∂{s.name}/∂{a.attr})"
                                                 if s.name != y else f"∂{y}/∂{a.attr}")
+    def rule(name: str) -> str:
+        """C-6 where several paths meet (the total derivative), else C-1 for scalars and C-11 for arrays."""
+        if len(terms.get(name, ())) > 1:
+            return "C-6"
+        return "C-1" if not shapes.get(name) else "C-11"
+
     combos = []
     for s in reversed(steps[:-1]):  # back from the output, as backpropagation computes them
         if s.name in adj:
-            combos.append(Combination(s.name, tuple(terms.get(s.name, ())), simplify(adj[s.name]),
-                                      "C-6" if len(terms.get(s.name, ())) > 1 else "C-1"))
+            combos.append(Combination(s.name, tuple(terms.get(s.name, ())), simplify(adj[s.name]), rule(s.name)))
     for w in wrt:
         if w in adj:
-            combos.append(Combination(w, tuple(terms.get(w, ())), simplify(adj[w]),
-                                      "C-6" if len(terms.get(w, ())) > 1 else "C-1"))
+            combos.append(Combination(w, tuple(terms.get(w, ())), simplify(adj[w]), rule(w)))
     return Derived("reverse", {w: adj[w] for w in wrt if w in adj}, combos)
 
 
