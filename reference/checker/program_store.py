@@ -39,15 +39,16 @@ __all__ = ["program_key", "source_fingerprint", "store_dir", "stored_program"]
 
 @lru_cache(maxsize=1)
 def source_fingerprint() -> str:
-    """SHA-256 over the path and bytes of every ``.py`` file of the installed package (all of its folders)."""
-    import chainrule
-    import chainrule.analytic
-    import chainrule.benchmarks
-    import chainrule.reference
+    """SHA-256 over the path and bytes of every ``.py`` file of the installed package (all of its folders:
+    an editable install maps them from separate places)."""
+    import importlib.util
 
     h = hashlib.sha256()
-    roots = {Path(p).resolve() for mod in (chainrule, chainrule.analytic, chainrule.reference, chainrule.benchmarks)
-             for p in mod.__path__}
+    roots = set()
+    for name in ("chainrule", "chainrule.analytic", "chainrule.reference", "chainrule.benchmarks"):
+        spec = importlib.util.find_spec(name)  # by name: this module must not import the package's top
+        locations = spec.submodule_search_locations if spec is not None else None
+        roots.update(Path(p).resolve() for p in locations or ())
     for root in sorted(roots):
         for path in sorted(root.rglob("*.py")):
             h.update(str(path.relative_to(root.parent)).encode())
