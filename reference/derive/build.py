@@ -98,12 +98,18 @@ def intermediates(e: Expr, wrt: tuple[str, ...]) -> list[Step]:
     last.name = output_name(e)
     depends[last.name] = depends.pop(next(reversed(depends)))
     for s in steps:
-        partials = []
+        partials: dict[str, Partial] = {}
         for i, a in enumerate(s.node.args):
             if a.op == "var" and depends.get(a.attr, False):
                 formula, rule = local_partial(s.node, i, s.name)
-                partials.append(Partial(a.attr, formula, rule))
-        s.partials = tuple(partials)
+                if a.attr in partials:  # the operand is read twice (x ⊗ x, X @ X): the product rule adds both
+                    first = partials[a.attr]
+                    lhs, eq, rhs = formula.partition(" = ")
+                    same_lhs = eq and first.formula.startswith(lhs + " = ")
+                    formula = f"{first.formula} + {rhs if same_lhs else formula}"
+                    rule = ", ".join(dict.fromkeys([*first.rule.split(", "), rule, "S-6"]))
+                partials[a.attr] = Partial(a.attr, formula, rule)
+        s.partials = tuple(partials.values())
     # the operands of the step that used u_last's old name now say y: none can (it is the last)
     return steps
 
