@@ -173,9 +173,12 @@ def latex(s: str) -> str:
 # ---------------------------------------------------------------------------------------------------------
 # code
 
-_CODE_FUNC = {"exp": "xp.exp", "log": "xp.log", "sin": "xp.sin", "cos": "xp.cos", "tanh": "xp.tanh",
-              "abs": "xp.abs", "sqrt": "xp.sqrt", "sign": "xp.sign", "inv": "xp.linalg.inv",
-              "det": "xp.linalg.det", "trace": "xp.linalg.trace", "diagonal": "xp.linalg.diagonal"}
+#: Operations that are one call of their (bare) argument.
+_CODE_CALLS = {
+    **{op: f"xp.{op}({{}})" for op in ("exp", "log", "sin", "cos", "tanh", "abs", "sqrt", "sign", "sum", "mean")},
+    **{op: f"xp.linalg.{op}({{}})" for op in ("inv", "det", "trace", "diagonal")},
+    "sum0": "xp.sum({}, axis=0)", "softmax": "_softmax(xp, {})", "logsumexp": "_logsumexp(xp, {})",
+}
 
 
 def _num(v: object) -> str:
@@ -236,24 +239,15 @@ def code(e: Expr, dims: Mapping[str, str], names: Mapping[Expr, str] | None = No
             return f"xp.where({inner} > 0, {inner}, 0.0)"
         if op == "sigmoid":
             return f"(1 / (1 + xp.exp(-{c(a[0])})))"
-        if op == "sum":
-            return f"xp.sum({b(a[0])})"
-        if op == "mean":
-            return f"xp.mean({b(a[0])})"
-        if op == "sum0":
-            return f"xp.sum({b(a[0])}, axis=0)"
-        if op == "softmax":
-            return f"_softmax(xp, {b(a[0])})"
-        if op == "logsumexp":
-            return f"_logsumexp(xp, {b(a[0])})"
+        if op in _CODE_CALLS:
+            return _CODE_CALLS[op].format(b(a[0]))
         if op == "norm":
             inner = c(a[0])
             return f"xp.sqrt(xp.sum({inner} * {inner}))"
         if op == "diag":
             inner = c(a[0])
             return f"({inner}[:, None] * xp.eye({inner}.shape[0]))"
-        if op in _CODE_FUNC:
-            return f"{_CODE_FUNC[op]}({b(a[0])})"
+
         raise AssertionError(f"no code for {op}")  # every op of expr.OPS is handled above
 
     def _dimsrc(d: object) -> str:
