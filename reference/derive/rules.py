@@ -137,7 +137,7 @@ def local_partial(node: Expr, i: int, name: str = "u") -> tuple[str, str]:
         count = text(E.size_of(a.shape))
         return (f"(1/{count}) 1⃗ᵀ" if a.ndim == 1 else f"(1/({count})) 1⃗1⃗ᵀ"), "R-2"
     if op == "softmax":
-        return "diag(u) − u uᵀ, u = softmax(" + _n(a) + ")", "LF-1"
+        return f"diag({name}) − {name} {name}ᵀ", "LF-1"
     if op == "logsumexp":
         return f"softmax({_n(a)})ᵀ", "LF-2"
     if op == "trace":
