@@ -213,6 +213,11 @@ def test_bad_wrt_and_options():
         derive("sum(w * x)", "w", [("w", ("n",))])
 
 
+def test_a_vectors_transpose_is_numpys_no_op():
+    r = derive("x.T @ x", "x", {"x": ("n",)}, trials=10)
+    assert r.verified and r.results["x"].text == "2x"
+
+
 def test_sizes_are_distinct_so_a_transpose_cannot_hide():
     sizes = sizes_for({"A": ("p", "m"), "X": ("m", "n"), "B": ("n", "p")})
     assert len(set(sizes.values())) == 3

@@ -196,9 +196,10 @@ def pow_(a: Expr, p: Any) -> Expr:
 
 
 def transpose(a: Expr) -> Expr:
-    if a.ndim != 2:
-        raise DeriveError(f"{a!r}.T: expected a matrix, got shape {_fmt_shape(a.shape)}; .T transposes a "
-                          "matrix (a vector needs none: x @ A and A @ x pick the side)")
+    """``a.T``: a matrix transposed; a vector or a scalar unchanged, as in NumPy (``x.T @ x`` is ``x @ x``:
+    ``@`` puts a vector on the side it needs)."""
+    if a.ndim < 2:
+        return a
     return Expr("T", (a,), None, (a.shape[1], a.shape[0]))
 
 
