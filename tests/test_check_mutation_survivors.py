@@ -317,3 +317,19 @@ def test_dense_mode_counts_three_arrays_of_every_entry_against_the_budget():
     with pytest.raises(ValueError, match=r"one trial's hessian has 90,000 entries"):
         check_hessian(lambda x: jnp.sum(jnp.sin(x)), lambda x: jnp.diag(-jnp.sin(x)), np.zeros(300), mode="dense",
                       memory=2_159_999)
+
+
+def test_the_note_on_tied_groups_says_group_for_one_and_groups_for_several():
+    """Seed-5 survivor (judge.py): `groups_checked == 1` → `< 1` wrote "1 groups of tied entries"."""
+    import jax.numpy as jnp
+
+    def first_max(x):  # the first maximum takes the whole gradient (CS231n's argmax); JAX splits a tie
+        g = np.zeros_like(x)
+        g[np.argmax(x)] = 1.0
+        return g
+
+    one = check_gradient(lambda x: jnp.max(x), first_max, np.zeros(4), trials=10, seed=0)
+    several = check_gradient(lambda x: jnp.max(x), first_max, np.zeros(4), trials=20, seed=0)
+    assert one.ok and several.ok
+    assert any(n.startswith("1 group of tied entries (") for n in one.notes), one.notes
+    assert any(n.startswith("2 groups of tied entries (") for n in several.notes), several.notes

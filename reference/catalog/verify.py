@@ -215,7 +215,9 @@ def rule_check(rule: Rule, sizes: Mapping[str, int], *, trials: int = 100, dtype
     return P, shapes
 
 
-def draw_inputs(rule: Rule, sizes: Mapping[str, int], trials: int, seed: int | np.random.Generator,
+# equivalent mutants (no mutate): `int | np.random.Generator` is an annotation, a string under
+# `from __future__ import annotations`, never evaluated
+def draw_inputs(rule: Rule, sizes: Mapping[str, int], trials: int, seed: int | np.random.Generator,  # pragma: no mutate
                 dtype: str = "float64") -> dict[str, np.ndarray]:
     """The inputs ``chainrule verify`` draws for ``rule`` at one shape configuration, by the record's
     argument names (leading axis = trial).
