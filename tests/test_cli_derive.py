@@ -15,7 +15,7 @@ from chainrule.reference.cli import main
 LOSS = "mean((y - relu(X @ w + b)) ** 2)"
 LOSS_ARGS = [LOSS, "--wrt", "w,b", "--shape", "X=N,n", "--shape", "w=n", "--shape", "b=", "--shape", "y=N",
              "--trials", "10"]
-CLOSED_FORM_W = "(2/N) Xᵀ(1[u_2 > 0] ⊗ (u_2 − y))"
+CLOSED_FORM_W = "(2/N) Xᵀ(1[z > 0] ⊗ (z − y))"
 
 
 @pytest.fixture(autouse=True)
@@ -65,7 +65,7 @@ def test_json(capsys):
     assert status == 0
     data = json.loads(out)
     assert data["verified"] is True
-    assert data["results"]["w"]["formula"] == "(2/N) Xᵀ(1[u_2 > 0] ⊗ (u_2 − y))"
+    assert data["results"]["w"]["formula"] == "(2/N) Xᵀ(1[z > 0] ⊗ (z − y))"
     assert data["results"]["b"]["shape"] == []
     assert data["wrt"] == ["w", "b"]
     assert data["shapes"]["X"] == ["N", "n"] and data["shapes"]["b"] == []

@@ -76,8 +76,11 @@ def test_gallery_result_equals_the_catalog_closed_form(g, reports):
 
 def test_paper_loss_gradient_is_the_papers_formula_and_the_catalogs_function(reports):
     r = reports["paper-loss"]
-    assert r.results["w"].text == "(2/N) Xᵀ(1[u_2 > 0] ⊗ (u_2 − y))"
-    assert r.results["w"].where == (("u_2", "Xw + b"),)
+    # the two forms, the paper's z for the affine pre-activation (N-5, L-1)
+    assert r.results["w"].text == "(2/N) Xᵀ(1[z > 0] ⊗ (z − y))"
+    assert r.results["w"].where == (("z", "Xw + b"),)
+    assert r.results["w"].per_sample == "(2/N) Σ_i 1[z_i > 0] (z_i − y_i) x_iᵀ"
+    assert r.results["b"].per_sample == "(2/N) Σ_i 1[z_i > 0] (z_i − y_i)"
     assert r.output == "C"
     assert [s.formula for s in r.steps] == ["Xw", "u_1 + b", "max(0, u_2)", "y − u_3", "u_4²", "mean(u_5)"]
     assert [p.rule for s in r.steps for p in s.partials] == ["CB-69", "E-3", "X-1", "N-4", "E-6", "S-3", "R-2"]

@@ -15,7 +15,7 @@ are constants. For example, the paper's neuron loss::
         --shape X=N,n --shape w=n --shape b= --shape y=N
 
 prints the intermediate variables with their local partials and catalog rules, the chain rule, the
-closed form ``∂C/∂w = (2/N) Xᵀ(1[u_2 > 0] ⊗ (u_2 − y)), where u_2 = Xw + b``, the verdict of checking
+closed form ``∂C/∂w = (2/N) Xᵀ(1[z > 0] ⊗ (z − y)), where z = Xw + b``, the verdict of checking
 it against JAX, and the generated array-API code. ``--json`` prints everything as one JSON object,
 ``--markdown`` as a Markdown section, ``--latex`` only the closed forms (``\begin{aligned}``).
 ``--trials`` random trials per variable check the generated code (default 100); ``--seed`` fixes

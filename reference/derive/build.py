@@ -247,12 +247,65 @@ class ClosedForm:
     expanded: dict[str, Expr]
 
 
+def _is_affine(e: Expr) -> bool:
+    """``Xw + b`` or ``w·x + b``: a matrix-vector or dot product plus a bias (the paper's ``z``)."""
+    return e.op == "add" and any(a.op == "matmul" and a.args[1].ndim == 1 for a in e.args)
+
+
+def per_sample(result: Expr) -> str | None:
+    """``c Σ_i v_i x_iᵀ`` for a gradient ``c Xᵀv`` with ``X`` a variable whose rows are samples and ``v``
+    element-wise in per-sample vectors (the paper's L-3: ``(2/N) Σ_i 1[z_i > 0](z_i − y_i) x_iᵀ``); else
+    ``None``."""
+    scale: Expr | None = None
+    core = result
+    if core.op == "mul" and not core.args[0].shape:
+        scale, core = core.args
+    if core.op == "sum" and core.args[0].ndim == 1:  # c Σ_i v_i (L-5's form of ∂C/∂b)
+        X, v = None, core.args[0]
+    elif (core.op == "matmul" and core.args[0].op == "T" and core.args[0].args[0].op == "var"
+          and core.args[1].ndim == 1):
+        X, v = core.args[0].args[0], core.args[1]
+    else:
+        return None
+    rows = v.shape[0]
+
+    def indexed(e: Expr) -> Expr | None:
+        if e.op == "var":
+            if not e.shape:
+                return e
+            return E.var(f"{e.attr}_i", ()) if len(e.shape) == 1 and e.shape[0] == rows else None
+        if e.op in ("const", "dim"):
+            return e if not e.shape else None
+        if e.op not in ("add", "sub", "mul", "div", "neg", "pow", *E.ELEMENTWISE) or not all(
+                a.ndim <= 1 for a in e.args):
+            return None
+        args = [indexed(a) for a in e.args]
+        if any(a is None for a in args):
+            return None
+        return Expr(e.op, tuple(args), e.attr, ())  # type: ignore[arg-type]
+
+    vi = indexed(v)
+    if vi is None or vi.op == "var":  # Σ_i y_i is just sum(y)
+        return None
+    if X is None:
+        term = text(vi)
+    else:
+        name = X.attr.lower() if X.attr.isupper() and X.attr.lower() not in result.variables() else f"{X.attr}_row"
+        term = text(E.mul(vi, E.var(f"{name}_iᵀ", ())))
+    lead = "" if scale is None else (f"({text(scale)}) " if scale.op == "div" else f"{text(scale)} ")
+    return f"{lead}Σ_i {term}"
+
+
 def closed_form(steps: list[Step], derived: Derived) -> ClosedForm:
     """Step 4: substitute the intermediates back, simplify, and name what repeats."""
     defs = {s.name: s.full for s in steps}
     expanded = {x: simplify(_expand(e, defs)) for x, e in derived.totals.items()}
-    names = {s.full: s.name for s in steps}
     taken = frozenset(v for s in steps for v in s.full.variables())
+    names = {s.full: s.name for s in steps}
+    # the paper's name for an affine pre-activation (z = w·x + b, z = Xw + b, N-5 and L-1), where free
+    affine = [s.full for s in steps if _is_affine(s.full)]
+    if affine and "z" not in taken:
+        names[affine[0]] = "z"
     results: dict[str, Expr] = {}
     where: dict[str, list[tuple[str, Expr]]] = {}
     for x, e in expanded.items():

@@ -1,6 +1,6 @@
 r"""Expressions as people write them (the paper's notation) and as array-API Python source.
 
-:func:`text` writes ``(2/N) Xᵀ(1[u_2 > 0] ⊗ (u_2 − y))``: juxtaposition for products with a scalar and
+:func:`text` writes ``(2/N) Xᵀ(1[z > 0] ⊗ (z − y))``: juxtaposition for products with a scalar and
 for matrix products, ``⊗`` for the element-wise (Hadamard) product of two arrays and ``⊘`` for their
 quotient (the paper's symbols), ``ᵀ`` and ``⁻¹``, ``1[z > 0]`` for the ReLU's mask, ``1⃗`` for a vector
 of ones, ``I`` for an identity, ``‖x‖`` for a norm, ``σ`` for the logistic sigmoid. A vector on the left

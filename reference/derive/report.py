@@ -28,6 +28,8 @@ class Result:
     text: str
     where: tuple[tuple[str, str], ...]
     function: str
+    #: the same gradient summed over samples (``(2/N) Σ_i 1[z_i > 0](z_i − y_i) x_iᵀ``), where it has that form
+    per_sample: str | None = None
 
     @property
     def line(self) -> str:
@@ -71,8 +73,14 @@ class DeriveReport:
 
     @property
     def formula(self) -> str:
-        """Every derivative's closed form, one per line: ``∂C/∂w = …, where …``."""
-        return "\n".join(f"∂{self.output}/∂{r.variable} = {r.line}" for r in self.results.values())
+        """Every derivative's closed form, one per line: ``∂C/∂w = …, where …``, each followed by its form
+        summed over samples where it has one (``∂C/∂w = (2/N) Σ_i 1[z_i > 0] (z_i − y_i) x_iᵀ``)."""
+        lines = []
+        for r in self.results.values():
+            lines.append(f"∂{self.output}/∂{r.variable} = {r.line}")
+            if r.per_sample:
+                lines.append(f"∂{self.output}/∂{r.variable} = {r.per_sample}")
+        return "\n".join(lines)
 
     @property
     def latex(self) -> str:
@@ -82,6 +90,8 @@ class DeriveReport:
             body = to_latex(r.text)
             if r.where:
                 body += r",\quad " + r",\ ".join(f"{to_latex(n)} = {to_latex(t)}" for n, t in r.where)
+            if r.per_sample:
+                body += r" \\" + "\n" + rf"&= {to_latex(r.per_sample)}"
             lines.append(rf"\frac{{\partial {self.output}}}{{\partial {to_latex(r.variable)}}} &= {body}")
         return "\\begin{aligned}\n" + " \\\\\n".join(lines) + "\n\\end{aligned}"
 
@@ -217,7 +227,8 @@ class DeriveReport:
                             "rule": c.rule} for c in self.combinations],
             "paths": {x: [list(p) for p in ps] for x, ps in self.paths.items()},
             "results": {x: {"kind": r.kind, "shape": list(r.shape), "formula": r.text,
-                            "where": [{"name": n, "value": t} for n, t in r.where], "function": r.function}
+                            "where": [{"name": n, "value": t} for n, t in r.where], "function": r.function,
+                            "per_sample": r.per_sample}
                         for x, r in self.results.items()},
             "formula": self.formula,
             "latex": self.latex,
