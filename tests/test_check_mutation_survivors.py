@@ -13,7 +13,7 @@ import jax.numpy as jnp
 import numpy as np
 import pytest
 
-from chainrule import check_gradient, check_hessian, check_jacobian, check_vjp
+from chainrule import check_gradient, check_hessian, check_jacobian, check_jvp, check_vjp
 from chainrule.reference.samplers import Domain
 
 TRIALS = 10
@@ -333,3 +333,16 @@ def test_the_note_on_tied_groups_says_group_for_one_and_groups_for_several():
     assert one.ok and several.ok
     assert any(n.startswith("1 group of tied entries (") for n in one.notes), one.notes
     assert any(n.startswith("2 groups of tied entries (") for n in several.notes), several.notes
+
+
+def test_a_jvp_at_a_kink_takes_its_left_slope_from_a_shift_to_the_left():
+    """Seed-5 survivor (kinks.py): the JVP's one-sided derivatives shift the point by ±h·t; with `sign * h`
+    made `sign % h` both shifts went right, so a JVP taking the left slope where t > 0 was rejected."""
+    import jax.numpy as jnp
+
+    def left_slope(x, t):  # d|x| = −t at x = 0 (JAX takes +t): a valid convention, between the slopes ∓|t|
+        return jnp.where(x > 0, 1.0, -1.0) * t
+
+    r = check_jvp(lambda x: jnp.abs(x), left_slope, np.zeros(6), seed=0)
+    assert r.ok, str(r)
+    assert any("at a kink" in n for n in r.notes), r.notes
