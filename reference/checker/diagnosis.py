@@ -239,7 +239,7 @@ def _low_rank(d: np.ndarray, out_shape: tuple[int, ...], in_shape: tuple[int, ..
     # block-diagonal along an axis the output and the input share, a rank-one block in each slice
     for a, k in enumerate(out_shape):
         for b, k2 in enumerate(in_shape):
-            if k < 2 or k2 != k or m < 2 * k or n < 2 * k:  # (m // k < 2 was the same test, written twice over)
+            if k < 2 or k2 != k or m < 2 * k or n < 2 * k:  # each slice at least 2 × 2
                 continue
             x = np.moveaxis(d, (a, no + b), (0, 1)).reshape(k, k, m // k, n // k)
             off = x.copy()
