@@ -321,7 +321,7 @@ def diagnose_values(c: np.ndarray, r: np.ndarray, *, out_shape: tuple[int, ...],
         n = math.prod(out_shape)
         d2 = d.reshape(n, n)
         off = d2 - np.diag(np.diag(d2))
-        if n > 1 and float(np.max(np.abs(off))) <= tol and float(np.max(np.abs(np.diag(d2)))) > tol:
+        if n > 1 and nbad and float(np.max(np.abs(off))) <= tol:  # so the wrong entries are on the diagonal
             return ("dropped term: wrong on the diagonal only (the off-diagonal entries agree): "
                     "a missing or extra element-wise term")
     if 0 < nbad < bad.size and (one := _one_line(bad, tuple(out_shape), tuple(in_shape))) is not None:
