@@ -346,3 +346,44 @@ def test_a_jvp_at_a_kink_takes_its_left_slope_from_a_shift_to_the_left():
     r = check_jvp(lambda x: jnp.abs(x), left_slope, np.zeros(6), seed=0)
     assert r.ok, str(r)
     assert any("at a kink" in n for n in r.notes), r.notes
+
+
+def test_a_vjp_is_rebuilt_at_its_worst_trial_when_that_trial_is_ordinary():
+    """Seed-5 survivor (blame.py): `not edge[t]` → `edge[t]` rebuilt the first failing ordinary trial
+    instead of the worst one, and named it."""
+    import jax.numpy as jnp
+
+    def f(x):
+        return x - jnp.mean(x) + 0.1 * x ** 3
+
+    def vjp_without_the_mean(x, ct):  # the centring's −mean(ct) term dropped: rank one
+        return ct + 0.3 * x ** 2 * ct
+
+    r = check_vjp(f, vjp_without_the_mean, np.zeros(4), seed=0)
+    assert not r.ok and r.trial > 0  # the worst trial is not the first failing one
+    assert "rank-one outer product" in r.diagnosis
+    assert f"at trial {r.trial + 1}" in r.diagnosis, r.diagnosis
+
+
+def test_draw_inputs_gives_each_generator_state_its_own_draw():
+    """Seed-5 survivor (verify.py): a Generator passed as the seed is turned into a seed in [0, 2³²);
+    `2**32` → `2^32` (= 34) left 34 possible draws, so 60 generators repeated some."""
+    from chainrule.reference.catalog import by_name
+    from chainrule.reference.catalog.verify import draw_inputs
+
+    rule = by_name("grad_dot_w")
+    firsts = {float(draw_inputs(rule, {"n": 3}, 2, np.random.default_rng(i))["w"][0, 0]) for i in range(60)}
+    assert len(firsts) == 60
+
+
+def test_a_rank_one_term_per_slice_along_the_second_output_axis_is_named():
+    """Seed-5 survivor (diagnosis.py): the output slices along axis a were taken along axis 0 when
+    `offset + a` became `offset << a` (offset 0); a rank-one term per column slice went unnamed."""
+    from chainrule.reference.checker.diagnosis import diagnose_values
+
+    rng = np.random.default_rng(0)
+    u, v = rng.standard_normal((3, 2)), rng.standard_normal((3, 4))
+    dropped = np.einsum("ji,jk->ijk", u, v)  # JAX − candidate = u_j v_jᵀ in each slice [:, j, :]
+    jax_jacobian = rng.standard_normal((2, 3, 4))
+    d = diagnose_values(jax_jacobian - dropped, jax_jacobian, out_shape=(2, 3), in_shape=(4,))
+    assert "rank-one outer product u vᵀ for each of the 3 indices along output axis 1" in d, d
