@@ -387,3 +387,21 @@ def test_a_rank_one_term_per_slice_along_the_second_output_axis_is_named():
     jax_jacobian = rng.standard_normal((2, 3, 4))
     d = diagnose_values(jax_jacobian - dropped, jax_jacobian, out_shape=(2, 3), in_shape=(4,))
     assert "rank-one outer product u vᵀ for each of the 3 indices along output axis 1" in d, d
+
+
+def test_a_vjp_wrong_in_two_output_blocks_names_each_block_in_the_rebuilt_jacobian():
+    """Seed-5 survivor (blame.py): the two blocks' diagnoses joined with `+` to "— the Jacobian blocks …";
+    `&` raised, the rediagnosis was dropped, and the message lost both blocks' names."""
+    import jax.numpy as jnp
+
+    def f(x):
+        return x - jnp.mean(x) + 0.1 * x ** 3, 2.0 * jnp.sin(x)
+
+    def vjp(x, ct):  # block 0 drops the centring's −mean(ct); block 1 takes 3 cos x for 2 cos x
+        a, b = ct
+        return a + 0.3 * x ** 2 * a + 3.0 * jnp.cos(x) * b
+
+    r = check_vjp(f, vjp, np.zeros(4), seed=0)
+    assert not r.ok
+    assert r.diagnosis.startswith("∂f[0]/∂x: dropped term: JAX − candidate is a rank-one outer product"), r.diagnosis
+    assert "; ∂f[1]/∂x: off by a constant factor 3/2 — the Jacobian blocks rebuilt from" in r.diagnosis
