@@ -405,3 +405,20 @@ def test_a_vjp_wrong_in_two_output_blocks_names_each_block_in_the_rebuilt_jacobi
     assert not r.ok
     assert r.diagnosis.startswith("∂f[0]/∂x: dropped term: JAX − candidate is a rank-one outer product"), r.diagnosis
     assert "; ∂f[1]/∂x: off by a constant factor 3/2 — the Jacobian blocks rebuilt from" in r.diagnosis
+
+
+def test_a_tie_where_the_candidate_is_minus_jax_on_one_side_is_still_examined():
+    """Seed-5 survivor (ties.py): the screen of tied pairs used |c − r|; with |c + r| a candidate equal to
+    −JAX for x (and to JAX for y) skipped the tie test and passed. Here |x − y| at x = y: JAX takes (1, −1);
+    (−1, −1) lies within each argument's one-sided slopes but adds up to −2 along the tie, where f is flat."""
+    import jax.numpy as jnp
+
+    def f(x, y):
+        return jnp.sum(jnp.abs(x - y))
+
+    def both_minus_one_at_a_tie(x, y):
+        return jnp.where(x > y, 1.0, -1.0), jnp.where(x >= y, -1.0, 1.0)
+
+    r = check_gradient(f, both_minus_one_at_a_tie, np.zeros(4), np.zeros(4), argnums=(0, 1), seed=0)
+    assert not r.ok
+    assert r.diagnosis.startswith("wrong at a tie:"), r.diagnosis
