@@ -422,3 +422,29 @@ def test_a_tie_where_the_candidate_is_minus_jax_on_one_side_is_still_examined():
     r = check_gradient(f, both_minus_one_at_a_tie, np.zeros(4), np.zeros(4), argnums=(0, 1), seed=0)
     assert not r.ok
     assert r.diagnosis.startswith("wrong at a tie:"), r.diagnosis
+
+
+def test_a_jacobian_wrong_only_near_a_kink_is_named_for_a_vector_output():
+    """Seed-5 survivor (kinks.py): the scan near a kink read entry o of the output reshaped to (-1,); with
+    (1,) only a scalar output worked, and a vector output's Jacobian lost the diagnosis."""
+    import jax.numpy as jnp
+
+    def jac_with_the_step_at_0_05(x):
+        return jnp.diag(jnp.where(x > 0.05, 1.0, 0.0))
+
+    r = check_jacobian(lambda x: jnp.where(x > 0, x, 0.0), jac_with_the_step_at_0_05, np.zeros(3), seed=0)
+    assert not r.ok
+    assert r.diagnosis.startswith("wrong only near a kink"), r.diagnosis
+
+
+@pytest.mark.parametrize("k, words", [(3, "3 wrong entries of 36 at (0, 1), (2, 3), (4, 5) (the others agree)"),
+                                      (4, "wrong in 4 of 36 entries (the others agree): a dropped or extra term")])
+def test_three_wrong_entries_are_listed_four_are_part_of_the_derivative(k, words):
+    """Seed-5 survivor (diagnosis.py): "a few" wrong entries are at most 3 (or 5%); `<= 3` → `<= 4` listed
+    4 scattered entries of 36 as if they were a few."""
+    M = np.arange(36.0).reshape(6, 6) / 10
+    E = np.zeros((6, 6))
+    for i, j in [(0, 1), (2, 3), (4, 5), (5, 0)][:k]:
+        E[i, j] = 1.0
+    r = check_jacobian(lambda x: M @ x, lambda x: M + E, np.zeros(6), seed=0)
+    assert not r.ok and r.diagnosis.startswith(words), r.diagnosis
