@@ -448,3 +448,24 @@ def test_three_wrong_entries_are_listed_four_are_part_of_the_derivative(k, words
         E[i, j] = 1.0
     r = check_jacobian(lambda x: M @ x, lambda x: M + E, np.zeros(6), seed=0)
     assert not r.ok and r.diagnosis.startswith(words), r.diagnosis
+
+
+@pytest.mark.parametrize("excess, ok", [(1.1e-3, True), (1.3e-3, False)])
+def test_a_float32_tie_groups_sum_is_judged_with_the_relative_part_of_its_tolerance(excess, ok):
+    """Seed-5 survivor (ties_within.py): a tied group's sum may miss JAX's derivative along the tie by
+    |G|·(2(atol + rtol·scale) + 1e-3·max(scale, 1)) in float32; `rtol * scale` → `rtol // scale` (0 here)
+    rejected shares each 1.1e-3 over an equal split of a 3-way tie, which that tolerance accepts."""
+    import jax.numpy as jnp
+
+    def shares_over_by(x):
+        x = np.asarray(x)
+        out = np.zeros_like(x)
+        tied = np.flatnonzero(x == x.max())
+        out[tied] = 1.0 if len(tied) == 1 else 1.0 / len(tied) + excess
+        return out
+
+    r = check_gradient(lambda x: jnp.max(x), shares_over_by, np.zeros(4, np.float32), seed=0,
+                       candidate_precision="as-given")
+    assert r.ok is ok, str(r)
+    if not ok:
+        assert r.diagnosis.startswith("wrong at a tie")
