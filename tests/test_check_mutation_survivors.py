@@ -469,3 +469,17 @@ def test_a_float32_tie_groups_sum_is_judged_with_the_relative_part_of_its_tolera
     assert r.ok is ok, str(r)
     if not ok:
         assert r.diagnosis.startswith("wrong at a tie")
+
+
+def test_non_finite_values_list_the_first_three_entries_and_count_the_rest():
+    """Seed-5 survivor (diagnosis.py): `[:3]` → `[:4]` listed a fourth entry unnoticed; the message now lists
+    three and says how many there are."""
+    import jax.numpy as jnp
+
+    r = check_gradient(lambda x: jnp.sum(x ** 2), lambda x: np.full_like(x, np.nan), np.zeros(5), seed=0)
+    assert not r.ok
+    assert r.diagnosis == ("non-finite values (NaN or inf where JAX is finite) at (0,), (1,), (2,), … (5 entries)"), \
+        r.diagnosis
+    one = check_gradient(lambda x: jnp.sum(x ** 2), lambda x: np.where(np.arange(5) == 2, np.nan, 2 * x),
+                         np.zeros(5), seed=0)
+    assert one.diagnosis == "non-finite values (NaN or inf where JAX is finite) at (2,)", one.diagnosis
