@@ -127,7 +127,8 @@ PROGRAMS: OrderedDict[Any, dict[str, Callable[..., Any]]] = OrderedDict()
 
 
 #: XLA options for small programs compiled once: optimize for compile time, not run time.
-FAST_COMPILE = {"xla_backend_optimization_level": 0}
+# equivalent mutants (no mutate): an optimization level changes compile and run time, never a value
+FAST_COMPILE = {"xla_backend_optimization_level": 0}  # pragma: no mutate
 
 
 def programs(P: Problem) -> dict[str, Callable[..., Any]]:
