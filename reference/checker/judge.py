@@ -68,7 +68,7 @@ def judge(P: Problem, report: CheckReport, blocks: list[Block], leaves: list[np.
                                                     atol=tol.atol * 10))  # pragma: no mutate
             agree |= ~keep
             keep &= agree | ~edge
-            bad = ~agree & ~edge
+            bad = ~agree & ~edge  # pragma: no mutate - equivalent: * of two bool arrays is their &
             if bad.any():
                 t = int(np.flatnonzero(bad)[0])
                 report.inputs = trial_inputs(P, leaves, t)
