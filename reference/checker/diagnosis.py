@@ -89,7 +89,8 @@ def _transposed(c: np.ndarray, r: np.ndarray, out_shape: tuple[int, ...], in_sha
     return False
 
 
-def constant_factor(c: np.ndarray, r: np.ndarray, rtol: float = 1e-6) -> float | None:
+def constant_factor(c: np.ndarray, r: np.ndarray, rtol: float = 1e-6
+                    ) -> float | None:  # pragma: no mutate - equivalent: an annotation, never evaluated (PEP 563)
     """The ``k`` with ``c ≈ k·r`` (normwise within ``rtol``), or ``None``; ``k ≠ 1``."""
     c, r = np.asarray(c, np.float64), np.asarray(r, np.float64)
     if c.shape != r.shape or not (np.all(np.isfinite(c)) and np.all(np.isfinite(r))):
@@ -209,9 +210,10 @@ _OUTER_HINT = "like a row softmax's −s sᵀ, or a normalization's variance pat
 
 
 def _rank(d2: np.ndarray, floor: float, rel: float) -> int:
-    """The numerical rank of ``d2``: singular values above ``floor`` and ``rel`` times the largest."""
-    if d2.size == 0:
-        return 0
+    """The numerical rank of ``d2``: singular values above ``floor`` and ``rel`` times the largest.
+
+    ``d2`` is never empty: every caller passes a block of at least 2 × 2 (``_low_rank`` returns early below that).
+    """
     s = np.linalg.svd(d2, compute_uv=False)
     if s[0] <= floor:
         return 0
@@ -223,7 +225,7 @@ def _axis_name(kind: str, axis: int, shape: tuple[int, ...]) -> str:
 
 
 def _low_rank(d: np.ndarray, out_shape: tuple[int, ...], in_shape: tuple[int, ...], tol: float,
-              rel: float) -> str | None:
+              rel: float) -> str | None:  # pragma: no mutate - equivalent: annotations only, never evaluated
     """``r − c`` as a sum of few outer products: rank one overall, rank one within each slice along an
     axis (block-diagonal over a shared output/input axis, or per output or input slice), or rank 2–3."""
     m, n = math.prod(out_shape), math.prod(in_shape)
@@ -270,7 +272,8 @@ def _low_rank(d: np.ndarray, out_shape: tuple[int, ...], in_shape: tuple[int, ..
     return None
 
 
-def _one_line(bad: np.ndarray, out_shape: tuple[int, ...], in_shape: tuple[int, ...]) -> str | None:
+def _one_line(bad: np.ndarray, out_shape: tuple[int, ...],
+              in_shape: tuple[int, ...]) -> str | None:  # pragma: no mutate - equivalent: annotations only
     """Every wrong entry in one row (one output entry) or one column (one input entry) of the Jacobian."""
     m, n = math.prod(out_shape), math.prod(in_shape)
     if m < 2 or n < 2:
