@@ -360,10 +360,12 @@ def _linearity(pr: _Products, P: Problem, b: Block, claimed_t: np.ndarray, leave
     vec, what = ("cotangent", "ct") if vjp else ("tangent", "t")
     res = P.diff_leaves.index(b.in_leaf) if vjp else b.out_leaf
     scale = max(float(np.max(np.abs(r), initial=0.0)) for r in pr.ref)
-    zero = pr.cand[res][-1]
-    if float(np.max(np.abs(zero), initial=0.0)) > 10 * P.tol.atol + P.tol.rtol * scale:
+    # the product with the zero vector (the last row), shaped like the failing block b: never empty (a block
+    # without entries passes), so its max needs no initial value
+    at_zero = float(np.max(np.abs(pr.cand[res][-1])))
+    if at_zero > 10 * P.tol.atol + P.tol.rtol * scale:
         return (f"not linear in the {vec}: with {what} = 0 the candidate returns a non-zero {b.name} (max |·| "
-                f"{float(np.max(np.abs(zero))):.3g}): a term not multiplied by the {vec}?")
+                f"{at_zero:.3g}): a term not multiplied by the {vec}?")
     cargs = candidate_args(P, [np.asarray(a[pr.t]) for a in leaves],
                            {k: [np.asarray(a[pr.t]) for a in v] for k, v in extra.items()}, np)
     vecs = [np.asarray(a, np.float64).reshape(-1) for a in jax.tree_util.tree_leaves(cargs[-1])]
@@ -424,8 +426,11 @@ def _probe_pattern(c: np.ndarray, r: np.ndarray, P: Problem, dims_: tuple[int, .
     return f"no simple pattern in {e.shape[0]} products (not zero, a constant factor or a low-rank difference)"
 
 
+# equivalent mutants (no mutate): the annotations are strings under `from __future__ import annotations`,
+# never evaluated
 def product_rediagnose(P: Problem, bi: int, b: Block, t: int, claimed_t: np.ndarray, leaves: list[np.ndarray],
-                       extra: dict[str, Any], traceable: bool, dims_: tuple[int, ...]) -> str | None:
+                       extra: dict[str, Any], traceable: bool,
+                       dims_: tuple[int, ...]) -> str | None:  # pragma: no mutate
     """A VJP or JVP block failed at trial ``t``: diagnose the Jacobian the candidate's products imply.
 
     The candidate is called with every basis vector (or probed, past ``max_dense`` entries), its
