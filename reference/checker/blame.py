@@ -377,7 +377,8 @@ def _linearity(pr: _Products, P: Problem, b: Block, claimed_t: np.ndarray, leave
     gap = np.abs(back - np.asarray(claimed_t, np.float64).reshape(-1))
     # equivalent mutants (no mutate): the multiple of atol only moves the bound by atol; a VJP that is not
     # linear in its vector misses it by the size of its nonlinear term, a linear one by rounding
-    if np.any(gap > 10 * P.tol.atol + _pattern_rtol(P) * bound):  # pragma: no mutate
+    floor = 10 * P.tol.atol  # pragma: no mutate
+    if np.any(gap > floor + _pattern_rtol(P) * bound):
         return (f"not linear in the {vec}: its products with the basis {vec}s, combined with the trial's {what}, "
                 f"do not add up to its product with {what} (max gap {float(np.max(gap)):.3g}): is {what} "
                 "squared, or inside a nonlinearity?")
