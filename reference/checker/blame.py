@@ -65,8 +65,9 @@ def diagnose_block(P: Problem, bi: int, b: Block, t: int, claimed: list[np.ndarr
     # equivalent mutants (no mutate): 100·ε exceeds 10·rtol only for bfloat16 (0.78 against 0.5), where a
     # "pattern" holding to within 50-78% is noise either way
     prt = max(1e-6, 100 * eps, 10 * tol.rtol)  # pragma: no mutate
-    # non-finite
-    if (~np.isfinite(c) & np.isfinite(r)).any():
+    # non-finite (JAX's derivative is finite at every trial compared: judge fails the check where it is not
+    # on an ordinary trial and drops such an edge trial, so only the candidate's values need the test)
+    if not np.isfinite(c).all():
         return dx.diagnose_values(c, r, out_shape=b.out_shape, in_shape=b.in_shape)
     # derivative missing: zero in every failing trial where JAX is not
     zero = all(float(np.max(np.abs(claimed[bi][u]), initial=0.0)) <= tol.atol
@@ -360,10 +361,12 @@ def _linearity(pr: _Products, P: Problem, b: Block, claimed_t: np.ndarray, leave
     vec, what = ("cotangent", "ct") if vjp else ("tangent", "t")
     res = P.diff_leaves.index(b.in_leaf) if vjp else b.out_leaf
     scale = max(float(np.max(np.abs(r), initial=0.0)) for r in pr.ref)
-    zero = pr.cand[res][-1]
-    if float(np.max(np.abs(zero), initial=0.0)) > 10 * P.tol.atol + P.tol.rtol * scale:
+    # the product with the zero vector (the last row), shaped like the failing block b: never empty (a block
+    # without entries passes), so its max needs no initial value
+    at_zero = float(np.max(np.abs(pr.cand[res][-1])))
+    if at_zero > 10 * P.tol.atol + P.tol.rtol * scale:
         return (f"not linear in the {vec}: with {what} = 0 the candidate returns a non-zero {b.name} (max |·| "
-                f"{float(np.max(np.abs(zero))):.3g}): a term not multiplied by the {vec}?")
+                f"{at_zero:.3g}): a term not multiplied by the {vec}?")
     cargs = candidate_args(P, [np.asarray(a[pr.t]) for a in leaves],
                            {k: [np.asarray(a[pr.t]) for a in v] for k, v in extra.items()}, np)
     vecs = [np.asarray(a, np.float64).reshape(-1) for a in jax.tree_util.tree_leaves(cargs[-1])]
@@ -374,7 +377,8 @@ def _linearity(pr: _Products, P: Problem, b: Block, claimed_t: np.ndarray, leave
     gap = np.abs(back - np.asarray(claimed_t, np.float64).reshape(-1))
     # equivalent mutants (no mutate): the multiple of atol only moves the bound by atol; a VJP that is not
     # linear in its vector misses it by the size of its nonlinear term, a linear one by rounding
-    if np.any(gap > 10 * P.tol.atol + _pattern_rtol(P) * bound):  # pragma: no mutate
+    floor = 10 * P.tol.atol  # pragma: no mutate
+    if np.any(gap > floor + _pattern_rtol(P) * bound):
         return (f"not linear in the {vec}: its products with the basis {vec}s, combined with the trial's {what}, "
                 f"do not add up to its product with {what} (max gap {float(np.max(gap)):.3g}): is {what} "
                 "squared, or inside a nonlinearity?")
@@ -424,8 +428,11 @@ def _probe_pattern(c: np.ndarray, r: np.ndarray, P: Problem, dims_: tuple[int, .
     return f"no simple pattern in {e.shape[0]} products (not zero, a constant factor or a low-rank difference)"
 
 
+# equivalent mutants (no mutate): the annotations are strings under `from __future__ import annotations`,
+# never evaluated
 def product_rediagnose(P: Problem, bi: int, b: Block, t: int, claimed_t: np.ndarray, leaves: list[np.ndarray],
-                       extra: dict[str, Any], traceable: bool, dims_: tuple[int, ...]) -> str | None:
+                       extra: dict[str, Any], traceable: bool,
+                       dims_: tuple[int, ...]) -> str | None:  # pragma: no mutate
     """A VJP or JVP block failed at trial ``t``: diagnose the Jacobian the candidate's products imply.
 
     The candidate is called with every basis vector (or probed, past ``max_dense`` entries), its
