@@ -34,7 +34,9 @@ def tie_pairs(P: Problem, blocks: list[Block]) -> list[tuple[int, int]]:
     return pairs
 
 
-def directional(P: Problem, ins: tuple[int, ...], out_leaf: int | None) -> Callable[..., Any]:
+# equivalent mutants (no mutate): `int | None` is an annotation, a string under `from __future__ import
+# annotations`, never evaluated
+def directional(P: Problem, ins: tuple[int, ...], out_leaf: int | None) -> Callable[..., Any]:  # pragma: no mutate
     """``fn(leaves, extra, E) -> (D−, D+)``, batched: JAX's derivative of ``s ↦ f(… x_i + s·E_i …)`` at
     ``s = −h`` and ``s = +h``, where ``x_i`` are the leaves ``ins`` (global leaf indices) and ``E`` one
     direction per leaf of ``ins`` (the tie direction: ones at the tied entries), ``h = √ε·max(1, |x|)``

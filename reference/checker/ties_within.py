@@ -47,7 +47,7 @@ def tie_groups(x: np.ndarray, points: tuple[float, ...]) -> list[np.ndarray]:
     >>> [g.tolist() for g in tie_groups(np.array([0.5, 0.0, 0.5, 0.0, 2.0, 0.5]), (0.0,))]
     [[0, 2, 5]]
     """
-    flat = np.asarray(x).reshape(-1)
+    flat = np.ravel(x)
     if flat.size < 2:
         return []
     order = np.argsort(flat, kind="stable")
