@@ -68,6 +68,26 @@ def test_a_numpy_only_vjp_with_4096_basis_calls_is_rebuilt_densely():
     assert f"rebuilt from the candidate's VJPs of the 4095 basis cotangents at trial {r.trial + 1}" in r.diagnosis
 
 
+_W2 = np.linspace(0.5, 1.5, 4095)
+
+
+def test_a_numpy_only_vjp_past_the_basis_call_limit_says_that_is_why_it_was_probed():
+    """4096 outputs make 4097 basis calls of a NumPy-only candidate, one past the limit, while its
+    Jacobian (4096 × 3 = 12,288 entries) is far below max_dense: the diagnosis must give the call limit
+    as the reason it probed, not max_dense (found while triaging the MAX_BASIS_CALLS survivor)."""
+    def two_outputs(x):
+        return jnp.outer(_W2, jnp.sin(x)).sum(axis=1), jnp.sum(x ** 2)
+
+    def vjp_ignoring_the_second_output(x, ct):  # NumPy only; the 2x·ct[1] term dropped
+        return np.cos(x) * np.dot(_W2, ct[0])
+
+    r = check_vjp(two_outputs, vjp_ignoring_the_second_output, np.zeros(3), **FAST)
+    assert not r.ok
+    assert ("too large to rebuild (4097 calls of a candidate that runs only in NumPy, over 4096): from 8 random "
+            f"cotangents per leaf at trial {r.trial + 1}") in r.diagnosis, r.diagnosis
+    assert "max_dense" not in r.diagnosis
+
+
 def test_a_probed_vjp_names_the_trial_its_products_were_taken_at():
     """A VJP too large to rebuild is probed at the reported trial, and the diagnosis says which (1-based)
     (kills `t + 1` → `t % 1`, which always said trial 0)."""
