@@ -1,7 +1,7 @@
 """Behaviour tests that kill the seed-5 sample's survivors in the checker's engine and its programs (issue 16).
 
 Each test pins what a user sees: the sizes a memory error names, the trial a report blames and the
-inputs it hands back, and how many trials one run of a traceable candidate covers.
+inputs it hands back, and how many trials one compiled call runs under the memory budget.
 """
 
 from __future__ import annotations
