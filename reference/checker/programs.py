@@ -15,10 +15,10 @@ import jax.numpy as jnp
 import numpy as np
 
 from ..._structured import is_structured, todense
-from .problem import Problem, is_float
+from .problem import DEFAULTS, Problem, is_float
 
 __all__ = [
-    "CHUNK_BYTES", "CHUNK_ENTRIES", "FAST_COMPILE", "PROGRAMS", "as_args", "cached", "candidate_args",
+    "CHUNK_BYTES", "FAST_COMPILE", "PROGRAMS", "as_args", "cached", "candidate_args",
     "candidate_output", "densify", "diff_tree", "first_line", "normalize_tree", "numpy_args", "numpy_call",
     "programs", "reference_outputs", "run_batched", "to_numpy_tree", "trial_inputs", "upcast", "wrt_function"
 ]
@@ -26,8 +26,7 @@ __all__ = [
 
 #: the default memory budget of a check in bytes (the ``memory`` option): trials run in chunks whose
 #: arrays (JAX's derivatives and the candidate's, float64) fit it
-CHUNK_BYTES = 1 << 30
-CHUNK_ENTRIES = CHUNK_BYTES // 8 // 3  # entries per chunk at the default budget (three arrays per entry)
+CHUNK_BYTES: int = DEFAULTS["memory"]
 
 
 def upcast(P: Problem, leaves: Sequence[Any]) -> list[Any]:
@@ -183,7 +182,8 @@ def cached(P: Problem, name: Any, build: Callable[[], Callable[..., Any]]) -> Ca
 
 def run_batched(fn: Callable[..., Any], leaves: list[np.ndarray], extra: dict[str, Any],
                  trials: int, per_trial: int, memory: int = CHUNK_BYTES,
-                 post: Callable[[Any, dict[str, Any]], Any] | None = None) -> Any:
+                 # equivalent mutants (no mutate): an annotation, never evaluated (__future__ annotations)
+                 post: Callable[[Any, dict[str, Any]], Any] | None = None) -> Any:  # pragma: no mutate
     """Run ``fn`` over all trials, in equal chunks when a trial's arrays are large.
 
     ``per_trial`` is the number of float64 entries one trial's arrays hold; a chunk holds at most
