@@ -29,6 +29,11 @@ from pathlib import Path
 TESTS = [
     "tests/test_check.py",
     "tests/test_check_mutation_survivors.py",
+    "tests/test_check_mutation_survivors_blame.py",
+    "tests/test_check_mutation_survivors_diagnosis.py",
+    "tests/test_check_mutation_survivors_engine.py",
+    "tests/test_check_mutation_survivors_judge.py",
+    "tests/test_check_mutation_survivors_ties.py",
     "tests/test_check_diagnosis.py",
     "tests/test_check_ties_edges.py",
     "tests/test_verify.py",
