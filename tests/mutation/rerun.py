@@ -10,7 +10,8 @@ the file is restored. Each survivor ends as one of:
 - ``killed``: the test command fails against it;
 - ``survived``: the test command passes (a real survivor still, unless it is an equivalent mutant);
 - ``equivalent``: its line now carries ``# pragma: no mutate`` (the reason is written there);
-- ``gone``: its diff no longer applies (the code was rewritten without the mutated part).
+- ``gone``: the mutated line is no longer there (the code was rewritten without it). Where only the lines
+  around it changed, the mutated line is put in place of the one line that still reads as the original.
 
 Run it from the same kind of scratch checkout as ``cosmic-ray exec`` (it edits files in place), with no
 uncommitted changes under ``reference/``.
@@ -59,13 +60,39 @@ def _original_line(diff: str) -> str:
     return next(line[1:] for line in diff.splitlines() if line.startswith("-") and not line.startswith("---"))
 
 
+def _mutated_line(diff: str) -> str:
+    """The line the mutant puts in its place.
+
+    >>> _mutated_line("--- a/r.py\\n+++ b/r.py\\n@@ -1 +1 @@\\n-x = 1\\n+x = 2")
+    'x = 2'
+    """
+    return next(line[1:] for line in diff.splitlines() if line.startswith("+") and not line.startswith("+++"))
+
+
+def _code(line: str) -> str:
+    return line.split("#", 1)[0].strip()
+
+
+def _apply_by_line(path: str, original: str, mutated: str, row: int, reach: int = 40) -> bool:
+    """Where the lines around the mutated one have changed (so the diff's context no longer matches), put the
+    mutated line in place of the one line within ``reach`` of ``row`` whose code still reads as the original.
+    False when there is no such line, or more than one."""
+    lines = Path(path).read_text().splitlines(keepends=True)
+    lo = max(0, row - 1 - reach)
+    hits = [i for i in range(lo, min(len(lines), row + reach)) if _code(lines[i]) == _code(original)]
+    if len(hits) != 1:
+        return False
+    lines[hits[0]] = mutated + "\n"
+    Path(path).write_text("".join(lines))
+    return True
+
+
 def _marked_now(path: str, original: str, row: int, reach: int = 40) -> bool:
     """Whether the mutated line, found by its text within ``reach`` lines of where it was, now carries the
     pragma that marks it equivalent."""
-    text = original.split("#", 1)[0].strip()
     lines = Path(path).read_text().splitlines()
     near = lines[max(0, row - 1 - reach):row + reach]
-    return any(line.split("#", 1)[0].strip() == text and PRAGMA in line for line in near)
+    return any(_code(line) == _code(original) and PRAGMA in line for line in near)
 
 
 def rerun_one(s: dict[str, object]) -> str:
@@ -75,9 +102,10 @@ def rerun_one(s: dict[str, object]) -> str:
         return "equivalent"
     patch = _patch(diff)
     if subprocess.run(["git", "apply", "--check", "-C1", "-"], input=patch, text=True,
-                      capture_output=True).returncode != 0:
+                      capture_output=True).returncode == 0:
+        subprocess.run(["git", "apply", "-C1", "-"], input=patch, text=True, check=True)
+    elif not _apply_by_line(path, _original_line(diff), _mutated_line(diff), int(s["line"])):
         return "gone"
-    subprocess.run(["git", "apply", "-C1", "-"], input=patch, text=True, check=True)
     try:
         code = subprocess.call([sys.executable, "tests/mutation/run_mutant.py"], stdout=subprocess.DEVNULL,
                                stderr=subprocess.DEVNULL)
