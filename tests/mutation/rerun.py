@@ -11,7 +11,8 @@ the file is restored. Each survivor ends as one of:
 - ``survived``: the test command passes (a real survivor still, unless it is an equivalent mutant);
 - ``equivalent``: its line now carries ``# pragma: no mutate`` (the reason is written there);
 - ``gone``: the mutated line is no longer there (the code was rewritten without it). Where only the lines
-  around it changed, the mutated line is put in place of the one line that still reads as the original.
+  around it changed, the mutated line is put in place of the one line that still reads as the original
+  beside one of its old neighbours.
 
 Run it from the same kind of scratch checkout as ``cosmic-ray exec`` (it edits files in place), with no
 uncommitted changes under ``reference/``.
@@ -73,13 +74,34 @@ def _code(line: str) -> str:
     return line.split("#", 1)[0].strip()
 
 
-def _apply_by_line(path: str, original: str, mutated: str, row: int, reach: int = 40) -> bool:
+def _neighbours(diff: str) -> tuple[str, str]:
+    """The code of the lines just before and just after the mutated one in the recorded diff.
+
+    >>> _neighbours("--- a/r.py\\n+++ b/r.py\\n@@ -1,3 +1,3 @@\\n if a:\\n-    x = 1\\n+    x = 2\\n y = x")
+    ('if a:', 'y = x')
+    """
+    body = [line for line in diff.splitlines() if not line.startswith(("---", "+++", "@@"))]
+    i = next(k for k, line in enumerate(body) if line.startswith("-"))
+    before = _code(body[i - 1][1:]) if i > 0 else ""
+    after = _code(body[i + 2][1:]) if i + 2 < len(body) else ""
+    return before, after
+
+
+def _apply_by_line(path: str, diff: str, row: int, reach: int = 40) -> bool:
     """Where the lines around the mutated one have changed (so the diff's context no longer matches), put the
-    mutated line in place of the one line within ``reach`` of ``row`` whose code still reads as the original.
-    False when there is no such line, or more than one."""
+    mutated line in place of the one line within ``reach`` of ``row`` whose code still reads as the original,
+    next to a line that still reads as its neighbour did (a short line such as ``return 0`` recurs; with a
+    neighbour it is the same place). False when there is no such line, or more than one."""
+    original, mutated = _original_line(diff), _mutated_line(diff)
+    before, after = _neighbours(diff)
     lines = Path(path).read_text().splitlines(keepends=True)
     lo = max(0, row - 1 - reach)
-    hits = [i for i in range(lo, min(len(lines), row + reach)) if _code(lines[i]) == _code(original)]
+
+    def placed(i: int) -> bool:
+        return ((i > 0 and before != "" and _code(lines[i - 1]) == before)
+                or (i + 1 < len(lines) and after != "" and _code(lines[i + 1]) == after))
+
+    hits = [i for i in range(lo, min(len(lines), row + reach)) if _code(lines[i]) == _code(original) and placed(i)]
     if len(hits) != 1:
         return False
     lines[hits[0]] = mutated + "\n"
@@ -104,7 +126,7 @@ def rerun_one(s: dict[str, object]) -> str:
     if subprocess.run(["git", "apply", "--check", "-C1", "-"], input=patch, text=True,
                       capture_output=True).returncode == 0:
         subprocess.run(["git", "apply", "-C1", "-"], input=patch, text=True, check=True)
-    elif not _apply_by_line(path, _original_line(diff), _mutated_line(diff), int(s["line"])):
+    elif not _apply_by_line(path, diff, int(s["line"])):
         return "gone"
     try:
         code = subprocess.call([sys.executable, "tests/mutation/run_mutant.py"], stdout=subprocess.DEVNULL,
