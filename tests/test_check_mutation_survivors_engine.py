@@ -13,20 +13,13 @@ import jax.numpy as jnp
 import numpy as np
 import pytest
 
+# a domain whose trial k alone carries x[0] = MARK, a value no uniform(-1, 1) draw takes (pytest puts tests/ on
+# sys.path: the helper is shared with the first survivors module, not copied)
+from test_check_mutation_survivors import MARK, _marked_at
+
 from chainrule import check_gradient, check_jacobian
-from chainrule.reference.samplers import Domain
 
 TRIALS = 10
-MARK = 7.0  # a value no uniform(-1, 1) draw takes: the marked trial carries it
-
-
-def _marked_at(k: int) -> Domain:
-    def draw(rng: np.random.Generator, shape: tuple[int, ...]) -> np.ndarray:
-        x = rng.uniform(-1.0, 1.0, shape)
-        x[k, 0] = MARK
-        return x
-
-    return Domain(f"trial {k} marked", draw, f"uniform(-1, 1); trial {k} has x[0] = 7")
 
 
 def _sum_sin(x):
