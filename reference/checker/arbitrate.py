@@ -309,7 +309,8 @@ def _estimator(P: Problem, pt: _Point, b: Block, key: tuple[int, ...], entries: 
         if kind == "vjp":
             return sum(np.sum(ct * o) for ct, o in zip(pt.extra["ct"], outs, strict=True))
         if b.product and b.out_leaf is None:  # the column J·e_j, every output entry (contracted below)
-            return np.concatenate([np.asarray(o, np.float64).reshape(-1) for o in outs])
+            # float64, or complex128 under the witness's complex step (a cast to float64 would drop Im g)
+            return np.concatenate([np.asarray(o, np.result_type(o, np.float64)).reshape(-1) for o in outs])
         out = outs[b.out_leaf or 0]
         return np.array([out[ix[1:] if b.product else ix[:n_out]] for ix in entries])
 
