@@ -1,0 +1,52 @@
+"""Behaviour tests that kill the seed-6 sample's surviving mutants (issue 16), a fresh sample of the code
+after the seed-5 survivors were dealt with. Each names the mutant it kills and was checked against it by hand.
+"""
+
+from __future__ import annotations
+
+import jax.numpy as jnp
+import numpy as np
+
+from chainrule import check_jacobian
+from chainrule.reference.checker.compare import agree
+from chainrule.reference.checker.diagnosis import diagnose_values
+
+RTOL, ATOL = 1e-9, 1e-12  # the float64 row of chainrule.reference.tolerances.TOLERANCES
+
+
+def test_answers_of_different_shapes_never_agree_even_where_they_broadcast():
+    """compare.agree (the benchmarks' correctness check): a (3, 3) answer against a (3,) baseline must not
+    agree, although the two broadcast (kills `c.shape != r.shape` → `c.shape < r.shape`, under which
+    (3, 3) > (3,) went on to compare them entry by entry and agreed)."""
+    assert agree(np.ones((3, 3)), np.ones(3)) is False
+    assert agree(np.ones(3), np.ones((3, 3))) is False
+    assert agree(np.ones((3, 1)), np.ones(3)) is False
+    assert agree(np.ones(3), np.ones(3)) is True
+
+
+def test_a_dropped_large_outer_product_is_rank_one_beside_a_tiny_second_term():
+    """_rank counts singular values above rel·σ₁ (relative to the largest): JAX − candidate = 1000·a bᵀ
+    − 1e-4·p qᵀ is a dropped rank-one term, the second being 1e-7 of the first, below rel·σ₁ but above
+    the absolute floor (kills `rel * s[0]` → `rel / s[0]`, which called it rank 2)."""
+    a, b = np.array([1.0, 2.0, -1.0, 0.5]), np.array([0.5, -1.0, 1.5, 1.0])
+    p, q = np.array([1.0, -1.0, 1.0, -1.0]), np.array([1.0, 1.0, -1.0, -1.0])
+    M = np.arange(16.0).reshape(4, 4) / 7
+    A = 1000 * np.outer(a, b) + M
+    r = check_jacobian(lambda x: jnp.asarray(A) @ x, lambda x: jnp.asarray(M + 1e-4 * np.outer(p, q)),
+                       np.zeros(4), trials=20, shrink=False)
+    assert not r.ok
+    assert r.diagnosis.startswith("dropped term: JAX − candidate is a rank-one outer product u vᵀ"), r.diagnosis
+
+
+def test_an_off_diagonal_entry_at_exactly_the_tolerance_agrees_for_the_diagonal_diagnosis():
+    """An entry agrees when |c − r| ≤ tol, as everywhere in the checker: a Jacobian wrong on its whole
+    diagonal, with one off-diagonal entry off by exactly tol, is still "wrong on the diagonal only"
+    (kills `max |off| <= tol` → `< tol`, which then fell through to another diagnosis)."""
+    x = np.array([0.1, 0.7, -0.4, 1.2])
+    J = np.diag(np.cos(x))  # sin's Jacobian: zero off the diagonal
+    tol = ATOL + RTOL * float(np.max(np.abs(J)))
+    wrong = np.diag(2 * np.cos(x))
+    wrong[0, 3] = -tol  # JAX's entry is 0: |c − r| = tol exactly
+    wrong[1, 1] = 0.5 * np.cos(x[1])  # not a constant factor overall
+    d = diagnose_values(wrong, J, out_shape=(4,), in_shape=(4,), rtol=RTOL, atol=ATOL)
+    assert d.startswith("dropped term: wrong on the diagonal only (the off-diagonal entries agree)"), d
