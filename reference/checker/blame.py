@@ -75,7 +75,9 @@ def diagnose_block(P: Problem, bi: int, b: Block, t: int, claimed: list[np.ndarr
     if zero and scale > tb:
         if (b.in_leaf is not None and not b.product) or (b.product and b.in_leaf is not None):
             lf = P.leaves[b.in_leaf]
-            who = (f"argument {lf.arg} ({P.names[lf.arg]})" if lf.path == P.names[lf.arg]
+            # equivalent mutants (no mutate): a leaf's path is its argument's name followed by its key path,
+            # so it is never below the name: <= is ==
+            who = (f"argument {lf.arg} ({P.names[lf.arg]})" if lf.path == P.names[lf.arg]  # pragma: no mutate
                    else f"{lf.path} (argument {lf.arg})")
             return f"derivative missing for {who} (zero where JAX is not)"
         return "zero where JAX is not (a derivative missing)"
@@ -282,7 +284,7 @@ def _products(P: Problem, leaves: list[np.ndarray], t: int, traceable: bool) -> 
     ``max_dense`` entries, ``probes`` random vectors per leaf)."""
     if _LAST and _LAST[1].P is P and _LAST[0] == _key(leaves, t):
         return _LAST[1]
-    vjp = P.kind == "vjp"
+    vjp = P.kind == "vjp"  # pragma: no mutate - equivalent: "vjp" sorts after every other kind, so >= is ==
     key = "ct" if vjp else "t"
     lv = [np.asarray(a[t]) for a in leaves]
     with x64(True):
@@ -331,7 +333,7 @@ def _pair(pr: _Products, jb: Block) -> tuple[np.ndarray, np.ndarray]:
     basis products, or the probes' products ``(probes, result size)`` of its leaf pair."""
     P = pr.P
     o, i = jb.out_leaf, P.diff_leaves.index(jb.in_leaf)
-    vjp = P.kind == "vjp"
+    vjp = P.kind == "vjp"  # pragma: no mutate - equivalent: "vjp" sorts after every other kind, so >= is ==
     g, res = (o, i) if vjp else (i, o)  # the direction leaf, the result leaf
     sizes = [math.prod(s) for s in (pr.out_shapes if vjp else pr.in_shapes)]
     start = sum(sizes[:g])
@@ -357,7 +359,7 @@ def _linearity(pr: _Products, P: Problem, b: Block, claimed_t: np.ndarray, leave
                extra: dict[str, Any]) -> str | None:
     """A VJP must be linear in ``ct`` (a JVP in ``t``): zero for a zero vector, and the rebuilt Jacobian
     applied to the trial's vector gives back the candidate's own product."""
-    vjp = P.kind == "vjp"
+    vjp = P.kind == "vjp"  # pragma: no mutate - equivalent: "vjp" sorts after every other kind, so >= is ==
     vec, what = ("cotangent", "ct") if vjp else ("tangent", "t")
     res = P.diff_leaves.index(b.in_leaf) if vjp else b.out_leaf
     scale = max(float(np.max(np.abs(r), initial=0.0)) for r in pr.ref)
@@ -389,7 +391,7 @@ def _zero_block(pr: _Products, jb: Block, blocks: list[Block]) -> tuple[str, boo
     """A Jacobian block that is zero where JAX's is not: a path dropped, or a vector ignored altogether
     (then the text is the same for every block, ``False``: it needs no block name)."""
     P = pr.P
-    vjp = P.kind == "vjp"
+    vjp = P.kind == "vjp"  # pragma: no mutate - equivalent: "vjp" sorts after every other kind, so >= is ==
     # equivalent mutants (no mutate): leaf indices are small ints, which CPython interns, so == and is agree
     same = [x for x in blocks if (x.out_leaf == jb.out_leaf if vjp else x.in_leaf == jb.in_leaf)]  # pragma: no mutate
     # equivalent mutants (no mutate): the initial of a max of absolute values only matters for an empty
@@ -441,7 +443,7 @@ def product_rediagnose(P: Problem, bi: int, b: Block, t: int, claimed_t: np.ndar
     product itself (one output and input, no pattern found).
     """
     pr = _products(P, leaves, t, traceable)
-    vjp = P.kind == "vjp"
+    vjp = P.kind == "vjp"  # pragma: no mutate - equivalent: "vjp" sorts after every other kind, so >= is ==
     if pr.dense:
         lin = _linearity(pr, P, b, claimed_t, leaves, extra)
         if lin is not None:
