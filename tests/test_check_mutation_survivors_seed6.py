@@ -7,7 +7,7 @@ from __future__ import annotations
 import jax.numpy as jnp
 import numpy as np
 
-from chainrule import check_jacobian
+from chainrule import check_gradient, check_jacobian
 from chainrule.reference.checker.compare import agree
 from chainrule.reference.checker.diagnosis import diagnose_values
 
@@ -50,3 +50,14 @@ def test_an_off_diagonal_entry_at_exactly_the_tolerance_agrees_for_the_diagonal_
     wrong[1, 1] = 0.5 * np.cos(x[1])  # not a constant factor overall
     d = diagnose_values(wrong, J, out_shape=(4,), in_shape=(4,), rtol=RTOL, atol=ATOL)
     assert d.startswith("dropped term: wrong on the diagonal only (the off-diagonal entries agree)"), d
+
+
+def test_a_float32_answer_for_float64_inputs_is_named_as_a_wrong_dtype_at_the_first_trial():
+    """A candidate that returns float32 for float64 inputs fails as a wrong dtype before any value is
+    compared (kills the dtype test's `eps(claimed) > eps(inputs)` → `is`, always false on two floats,
+    under which it failed only as "close but not exact" at a later trial)."""
+    r = check_gradient(lambda x: jnp.sum(jnp.sin(x)), lambda x: jnp.cos(x).astype(jnp.float32), np.zeros(3),
+                       trials=10)
+    assert not r.ok and r.trial == 0
+    assert r.diagnosis == "wrong dtype: the candidate returns float32 for float64 inputs (a constant of lower " \
+                          "precision?)", r.diagnosis
