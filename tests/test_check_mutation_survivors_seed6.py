@@ -10,6 +10,7 @@ import numpy as np
 from chainrule import check_gradient, check_jacobian
 from chainrule.reference.checker.compare import agree
 from chainrule.reference.checker.diagnosis import diagnose_values
+from chainrule.reference.checker.kinks import classify
 
 RTOL, ATOL = 1e-9, 1e-12  # the float64 row of chainrule.reference.tolerances.TOLERANCES
 
@@ -61,3 +62,35 @@ def test_a_float32_answer_for_float64_inputs_is_named_as_a_wrong_dtype_at_the_fi
     assert not r.ok and r.trial == 0
     assert r.diagnosis == "wrong dtype: the candidate returns float32 for float64 inputs (a constant of lower " \
                           "precision?)", r.diagnosis
+
+
+def test_a_value_halfway_between_the_one_sided_slopes_is_called_the_midpoint():
+    """kinks.classify names which of JAX's values at a kink a derivative is; relu at 0 has slopes 0 and 1,
+    so 0.5 is the midpoint, and 0.25 only a value between (kills `(L + R) / 2` → `/ 3`)."""
+    assert classify(0.5, 0.0, 1.0, 1e-9) == "the midpoint"
+    assert classify(0.25, 0.0, 1.0, 1e-9) == "a value between the slopes"
+    assert classify(1 / 3, 0.0, 1.0, 1e-9) == "a value between the slopes"
+
+
+def test_a_rank_one_term_per_slice_of_different_output_and_input_axes_names_both_axes():
+    """A block-diagonal error along output axis 1 and input axis 0 (both of size 3), rank one in each slice,
+    is named with both axes; "axis 1 of the output and the input" would point at the wrong input axis
+    (kills `a == b` → `a >= b` in the message)."""
+    rng = np.random.default_rng(1)
+    r = rng.standard_normal((2, 3, 3, 4))  # JAX's Jacobian: output (2, 3), input (3, 4)
+    d = np.zeros_like(r)
+    for j in range(3):  # slice j: output [:, j], input [j, :], rank one
+        d[:, j, j, :] = np.outer(rng.standard_normal(2), rng.standard_normal(4))
+    out = diagnose_values(r - d, r, out_shape=(2, 3), in_shape=(3, 4), rtol=RTOL, atol=ATOL)
+    assert "within each of the 3 slices along output axis 1 and input axis 0 (zero between slices)" in out, out
+
+
+def test_a_jacobian_over_a_million_entries_is_not_factored():
+    """The low-rank analysis (an SVD) runs only up to MAX_FACTORED = 10⁶ entries, so a diagnosis of a large
+    Jacobian stays cheap: a 1001 × 1000 error of rank one is not named as one ("no simple pattern")
+    (kills `m * n` → `m // n` in the bound, which factored it)."""
+    rng = np.random.default_rng(2)
+    r = rng.standard_normal((1001, 1000))
+    d = np.outer(rng.standard_normal(1001), rng.standard_normal(1000))
+    out = diagnose_values(r - d, r, out_shape=(1001,), in_shape=(1000,), rtol=RTOL, atol=ATOL)
+    assert out.startswith("no simple pattern"), out

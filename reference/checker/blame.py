@@ -448,7 +448,9 @@ def product_rediagnose(P: Problem, bi: int, b: Block, t: int, claimed_t: np.ndar
         lin = _linearity(pr, P, b, claimed_t, leaves, extra)
         if lin is not None:
             return lin
-    mine = [jb for jb in pr.jblocks if (jb.in_leaf == b.in_leaf if vjp else jb.out_leaf == b.out_leaf)]
+    # equivalent mutants (no mutate): leaf indices are small ints, which CPython interns, so == and is agree
+    mine = [jb for jb in pr.jblocks
+            if (jb.in_leaf == b.in_leaf if vjp else jb.out_leaf == b.out_leaf)]  # pragma: no mutate
     prt = _pattern_rtol(P)
     found: list[tuple[Block, str, bool]] = []
     for jb in mine:

@@ -60,7 +60,7 @@ def directional(P: Problem, ins: tuple[int, ...], out_leaf: int | None) -> Calla
 
         outs = jax.jvp(g, (sign * h,), (jnp.ones((), h.dtype),))[1]
         if P.kind == "gradient":
-            return jnp.reshape(outs[0], (-1,))
+            return outs[0][None]  # a gradient's f is scalar: its one-entry vector
         if P.kind == "vjp":
             return jnp.reshape(sum(jnp.sum(o * c.astype(o.dtype)) for o, c in zip(outs, ex["ct"], strict=True)),
                                (-1,))
