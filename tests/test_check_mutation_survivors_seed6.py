@@ -94,3 +94,27 @@ def test_a_jacobian_over_a_million_entries_is_not_factored():
     d = np.outer(rng.standard_normal(1001), rng.standard_normal(1000))
     out = diagnose_values(r - d, r, out_shape=(1001,), in_shape=(1000,), rtol=RTOL, atol=ATOL)
     assert out.startswith("no simple pattern"), out
+
+
+def test_a_probed_jacobian_wrong_in_two_blocks_names_both_once_rebuilt():
+    """Probe mode finds the failure; the dense rebuild of that trial diagnoses every wrong block, each by
+    name (kills `len(diags) == 1` → `>= 1`, which kept only the first block's text, unnamed)."""
+    def jac(x, y):
+        return 2 * jnp.diag(jnp.cos(x) * jnp.cos(y)), 3 * jnp.diag(-jnp.sin(x) * jnp.sin(y))
+
+    r = check_jacobian(lambda x, y: jnp.sin(x) * jnp.cos(y), jac, np.zeros(4), np.zeros(4), argnums=(0, 1),
+                       mode="probe", trials=10, shrink=False)
+    assert not r.ok
+    assert r.diagnosis == "∂f/∂x: off by a constant factor 2; ∂f/∂y: off by a constant factor 3", r.diagnosis
+
+
+def test_a_near_miss_of_a_symmetric_jacobian_is_not_called_transposed():
+    """JAX's Jacobian S is symmetric, so a transpose cannot be told from it; a candidate 2.7e-7 off (within
+    the pattern tolerance of Sᵀ = S, outside the check's) is close but not exact, never "transposed"
+    (kills `t.shape == r.shape and _close(t, r)` → `!=`, which dropped the symmetric exception)."""
+    S = np.array([[2.0, 1.0, 0.5], [1.0, 3.0, -1.0], [0.5, -1.0, 1.0]])
+    E = 1e-7 * np.arange(9.0).reshape(3, 3)
+    r = check_jacobian(lambda x: jnp.asarray(S) @ x, lambda x: jnp.asarray(S + E), np.zeros(3), trials=10,
+                       shrink=False)
+    assert not r.ok
+    assert r.diagnosis.startswith("close but not exact: relative error 2.7e-07"), r.diagnosis
