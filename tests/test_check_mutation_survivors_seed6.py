@@ -118,3 +118,14 @@ def test_a_near_miss_of_a_symmetric_jacobian_is_not_called_transposed():
                        shrink=False)
     assert not r.ok
     assert r.diagnosis.startswith("close but not exact: relative error 2.7e-07"), r.diagnosis
+
+
+def test_a_probed_jacobian_over_64_times_max_dense_is_not_rebuilt():
+    """Probe mode rebuilds a failing trial densely only up to 64·max_dense entries, and says so past that:
+    a 10 × 10 Jacobian under max_dense=1 is over (kills `64 * max_dense` → `64 << max_dense`, 128 here,
+    which rebuilt it; for a real max_dense that bound is astronomically large and the rebuild runs out of
+    memory)."""
+    r = check_jacobian(jnp.sin, lambda x: 2 * jnp.diag(jnp.cos(x)), np.zeros(10), mode="probe", max_dense=1,
+                       trials=10, shrink=False)
+    assert not r.ok
+    assert "probe mode: the Jacobian is too large to rebuild for a diagnosis" in r.notes, r.notes

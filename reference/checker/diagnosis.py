@@ -330,7 +330,9 @@ def diagnose_values(c: np.ndarray, r: np.ndarray, *, out_shape: tuple[int, ...],
         if n > 1 and nbad and float(np.max(np.abs(off))) <= tol:  # so the wrong entries are on the diagonal
             return ("dropped term: wrong on the diagonal only (the off-diagonal entries agree): "
                     "a missing or extra element-wise term")
-    if 0 < nbad < bad.size and (one := _one_line(bad, tuple(out_shape), tuple(in_shape))) is not None:
+    # equivalent mutants (no mutate): 0 < nbad and 1 < nbad agree, since nbad == 1 returned above
+    one = _one_line(bad, tuple(out_shape), tuple(in_shape)) if 0 < nbad < bad.size else None  # pragma: no mutate
+    if one is not None:
         return one
     if 0 < nbad < bad.size and (nbad <= 3 or nbad <= 0.05 * bad.size):
         more = ", …" if nbad > 4 else ""
