@@ -340,7 +340,8 @@ def diagnose_values(c: np.ndarray, r: np.ndarray, *, out_shape: tuple[int, ...],
     low = _low_rank(d, tuple(out_shape), tuple(in_shape), tol, max(1e-6, pattern_rtol))
     if low is not None:
         return low
-    rel = float(np.max(np.abs(d))) / scale if scale > 0 else math.inf
+    # equivalent mutants (no mutate): scale is a max of absolute values, never negative, so > 0 is != 0
+    rel = float(np.max(np.abs(d))) / scale if scale > 0 else math.inf  # pragma: no mutate
     if rel < 1e-2:
         return (f"close but not exact: relative error {rel:.1e} (tolerance rtol {rtol:g}): a rounded "
                 "constant, or lower-precision arithmetic in the candidate?")

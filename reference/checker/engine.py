@@ -76,8 +76,9 @@ def run_once(P: Problem, shapes: list[tuple[int, ...]], trials: int, seed: int) 
     return prep if isinstance(prep, CheckReport) else execute(prep)
 
 
+# equivalent mutants (no mutate): annotations, strings under `from __future__ import annotations`
 def run_many(jobs: Sequence[tuple[Problem, list[tuple[int, ...]], int, int]], *,
-             store_as: str | None = None) -> list[CheckReport]:
+             store_as: str | None = None) -> list[CheckReport]:  # pragma: no mutate
     """Several checks ``(problem, shapes, trials, seed)``, the traceable ones compiled as ONE program.
 
     ``chainrule verify`` runs every shape configuration of a rule this way: one compilation per rule

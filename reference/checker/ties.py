@@ -101,7 +101,7 @@ def check_ties(P: Problem, blocks: list[Block], leaves: list[np.ndarray], extra:
         trials = sorted({t for (bi, t) in accepted if bi in (ia, ib) and ok[ia, t] and ok[ib, t]})
         items: list[tuple[int, int]] = []
         for t in trials:
-            xa, xb = leaves[A.in_leaf][t].reshape(-1), leaves[B.in_leaf][t].reshape(-1)
+            xa, xb = np.ravel(leaves[A.in_leaf][t]), np.ravel(leaves[B.in_leaf][t])
             tied = np.flatnonzero((xa == xb) & ~np.isin(xa, np.asarray(P.opts["kink_points"], xa.dtype)))
             if not tied.size:
                 continue
