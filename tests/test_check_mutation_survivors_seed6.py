@@ -129,3 +129,17 @@ def test_a_probed_jacobian_over_64_times_max_dense_is_not_rebuilt():
                        trials=10, shrink=False)
     assert not r.ok
     assert "probe mode: the Jacobian is too large to rebuild for a diagnosis" in r.notes, r.notes
+
+
+def test_slices_of_one_row_are_not_called_block_diagonal():
+    """The block-diagonal diagnosis needs slices of at least 2 × 2 (m ≥ 2k and n ≥ 2k): for an output of 3
+    entries against an input (3, 2), each slice would be one row, trivially rank one, so the error is named
+    per input slice instead (kills `m < 2 * k` → `m < 2 >> k`, which called it block-diagonal)."""
+    rng = np.random.default_rng(3)
+    r = rng.standard_normal((3, 3, 2))
+    d = np.zeros_like(r)
+    for j in range(3):
+        d[j, j, :] = rng.standard_normal(2)
+    out = diagnose_values(r - d, r, out_shape=(3,), in_shape=(3, 2), rtol=RTOL, atol=ATOL)
+    assert out.startswith("dropped term: JAX − candidate is a rank-one outer product u vᵀ for each of the 3 indices "
+                          "along input axis 0"), out
