@@ -8,6 +8,8 @@ import jax.numpy as jnp
 import numpy as np
 
 from chainrule import check_gradient, check_jacobian
+from chainrule.reference.catalog import by_name
+from chainrule.reference.catalog.verify import verify_rule
 from chainrule.reference.checker.compare import agree
 from chainrule.reference.checker.diagnosis import diagnose_values
 from chainrule.reference.checker.kinks import classify
@@ -143,3 +145,13 @@ def test_slices_of_one_row_are_not_called_block_diagonal():
     out = diagnose_values(r - d, r, out_shape=(3,), in_shape=(3, 2), rtol=RTOL, atol=ATOL)
     assert out.startswith("dropped term: JAX − candidate is a rank-one outer product u vᵀ for each of the 3 indices "
                           "along input axis 0"), out
+
+
+def test_a_denominator_layout_record_is_verified_through_its_transpose():
+    """verify turns a denominator-layout closed form (in.shape + out.shape) into numerator layout by moving
+    the input axes last; M-2's denominator record must verify (kills the axes' tuple `+` → `&`, a TypeError
+    that failed the record; only the catalog's own run met it before)."""
+    rule = by_name("jac_fg_v_denominator")
+    assert rule.layout == "denominator"
+    result = verify_rule(rule, trials=10, seed=0)
+    assert result.ok, result
