@@ -317,8 +317,12 @@ def diagnose_values(c: np.ndarray, r: np.ndarray, *, out_shape: tuple[int, ...],
     k = constant_factor(c, r, pattern_rtol)
     if k is not None:
         return describe_factor(k, dims)
-    bad = np.abs(c - r) > tol
+    with np.errstate(invalid="ignore"):
+        bad = ~(np.abs(c - r) <= tol)  # a NaN difference (NaN or inf on both sides) is wrong, as in errors()
     nbad = int(bad.sum())
+    if nbad == 0:
+        return (f"no difference: every entry agrees within atol + rtol·max|JAX| = {tol:.3g} "
+                "(the failure is not in these values)")
     d = r - c
     where = ", ".join(str(tuple(int(i) for i in ix)) for ix in np.argwhere(bad)[:4])
     if nbad == 1:
@@ -330,11 +334,11 @@ def diagnose_values(c: np.ndarray, r: np.ndarray, *, out_shape: tuple[int, ...],
         if n > 1 and nbad and float(np.max(np.abs(off))) <= tol:  # so the wrong entries are on the diagonal
             return ("dropped term: wrong on the diagonal only (the off-diagonal entries agree): "
                     "a missing or extra element-wise term")
-    # equivalent mutants (no mutate): 0 < nbad and 1 < nbad agree, since nbad == 1 returned above
+    # equivalent mutants (no mutate): nbad ≥ 2 here (0 and 1 returned above), so 0 < nbad and 1 < nbad agree
     one = _one_line(bad, tuple(out_shape), tuple(in_shape)) if 0 < nbad < bad.size else None  # pragma: no mutate
     if one is not None:
         return one
-    if 0 < nbad < bad.size and (nbad <= 3 or nbad <= 0.05 * bad.size):
+    if nbad < bad.size and (nbad <= 3 or nbad <= 0.05 * bad.size):
         more = ", …" if nbad > 4 else ""
         return f"{nbad} wrong entries of {bad.size} at {where}{more} (the others agree)"
     low = _low_rank(d, tuple(out_shape), tuple(in_shape), tol, max(1e-6, pattern_rtol))
@@ -345,7 +349,7 @@ def diagnose_values(c: np.ndarray, r: np.ndarray, *, out_shape: tuple[int, ...],
     if rel < 1e-2:
         return (f"close but not exact: relative error {rel:.1e} (tolerance rtol {rtol:g}): a rounded "
                 "constant, or lower-precision arithmetic in the candidate?")
-    if 0 < nbad < bad.size / 2:
+    if nbad < bad.size / 2:
         return (f"wrong in {nbad} of {bad.size} entries (the others agree): a dropped or extra term "
                 "in part of the derivative?")
     return "no simple pattern (not a constant factor, a transpose, a few entries or a dropped outer product)"
