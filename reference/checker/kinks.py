@@ -181,7 +181,8 @@ def tie_broken(P: Problem, leaves: list[np.ndarray], extra: dict[str, Any], tria
                breaks: int = TIE_BREAKS) -> dict[int, list[np.ndarray]]:
     """JAX's derivative, block by block, at ``breaks`` points near each trial of ``trials`` where every
     group of equal entries (across the drawn float leaves: ties inside one leaf, between two, and entries
-    on one kink point) is spread apart, ``h = √ε·max(1, |value|)`` between neighbours, in a random order:
+    on one kink point) is spread apart, ``h = min(√ε·max(1, |value|), gap/(2·size))`` between neighbours
+    (``gap``: the distance to the nearest other value of the trial, so no other order changes), in a random order:
     ``{trial: [per block (breaks, *block shape)]}``. Each is a derivative at a point arbitrarily close to
     the trial's, so every value between them is a limit of JAX's derivatives there (a generalized
     derivative), what ``kinks="between"`` accepts."""
@@ -198,13 +199,17 @@ def tie_broken(P: Problem, leaves: list[np.ndarray], extra: dict[str, Any], tria
         v = np.concatenate(flat)
         owner = np.concatenate([np.full(f.size, k) for k, f in enumerate(flat)])
         pos = np.concatenate([np.arange(f.size) for f in flat])
-        _, inverse, counts = np.unique(v, return_inverse=True, return_counts=True)
+        distinct, inverse, counts = np.unique(v, return_inverse=True, return_counts=True)
         groups = [np.flatnonzero(inverse == g) for g in np.flatnonzero(counts > 1)]
+        gaps = {float(u): float(np.min(np.abs(np.delete(distinct, k) - u), initial=np.inf))
+                for k, u in enumerate(distinct) if counts[k] > 1}
         for s in range(breaks):
             offsets = [np.zeros(f.size) for f in flat]
             for g in groups:
                 value = float(v[g[0]])
-                h = math.sqrt(float(jnp.finfo(rdt[owner[g[0]]]).eps)) * max(1.0, abs(value))
+                # the spread stays inside the gap to the nearest other value, so no other order changes
+                h = min(math.sqrt(float(jnp.finfo(rdt[owner[g[0]]]).eps)) * max(1.0, abs(value)),
+                        gaps[value] / (2 * g.size))
                 spread = (rng.permutation(g.size) - (g.size - 1) / 2) * h
                 for k, o in zip(g, spread, strict=True):
                     offsets[owner[k]][pos[k]] = o
