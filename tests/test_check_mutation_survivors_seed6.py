@@ -6,12 +6,13 @@ from __future__ import annotations
 
 import jax.numpy as jnp
 import numpy as np
+import pytest
 
-from chainrule import check_gradient, check_jacobian
+from chainrule import check_gradient, check_jacobian, check_jvp, check_vjp
 from chainrule.reference.catalog import by_name
 from chainrule.reference.catalog.verify import verify_rule
 from chainrule.reference.checker.compare import agree
-from chainrule.reference.checker.diagnosis import diagnose_values
+from chainrule.reference.checker.diagnosis import constant_factor, diagnose_values
 from chainrule.reference.checker.kinks import classify
 
 RTOL, ATOL = 1e-9, 1e-12  # the float64 row of chainrule.reference.tolerances.TOLERANCES
@@ -155,3 +156,82 @@ def test_a_denominator_layout_record_is_verified_through_its_transpose():
     assert rule.layout == "denominator"
     result = verify_rule(rule, trials=10, seed=0)
     assert result.ok, result
+
+
+def _masked_loss(w, y):
+    """Squared error over the observed targets; NaN marks a missing one (the NaN-safe `where` twice)."""
+    miss = jnp.isnan(y)
+    return jnp.sum(jnp.where(miss, 0.0, (w - jnp.where(miss, 0.0, y)) ** 2))
+
+
+def _masked_loss_grad(w, y):
+    miss = np.isnan(y)
+    return np.where(miss, 0.0, 2 * (w - np.where(miss, 0.0, y)))
+
+
+def test_a_fixed_argument_holding_nan_is_not_called_mutated():
+    """The hygiene check compares every argument before and after the call with NaN equal to NaN: a target
+    that marks missing entries with NaN, held fixed, is not "mutated" by a candidate that only reads it
+    (kills `equal_nan=True` → `False`, a false alarm on every such check)."""
+    y = np.array([0.5, np.nan, -1.0, np.nan, 2.0])
+    r = check_gradient(_masked_loss, _masked_loss_grad, np.zeros(5), y, domains={"y": "fixed"}, trials=10)
+    assert r.ok, r.diagnosis
+    wrong = check_gradient(_masked_loss, lambda w, y: 2 * _masked_loss_grad(w, y), np.zeros(5), y,
+                           domains={"y": "fixed"}, trials=10)
+    assert wrong.diagnosis == "off by a constant factor 2", wrong.diagnosis
+
+
+def test_a_zero_candidate_is_not_a_constant_factor_and_equal_values_are_no_difference():
+    """constant_factor finds k ≠ 0, 1 with c ≈ k·r: an all-zero candidate is a missing derivative, named
+    as such by diagnose_values, never "factor 0" (kills `k == 0.0 or not isfinite(k)` → `and`, which
+    returned 0.0). Values that agree everywhere are "no difference", not "close but not exact: relative
+    error 0" (the case the `0 < nbad` guards used to reach)."""
+    r = np.array([[1.0, -2.0], [0.5, 3.0]])
+    assert constant_factor(np.zeros_like(r), r) is None
+    assert constant_factor(-0.5 * r, r) == -0.5
+    assert constant_factor(r, r) is None
+    assert diagnose_values(np.zeros_like(r), r, out_shape=(2,), in_shape=(2,), rtol=RTOL,
+                           atol=ATOL) == "zero where JAX is not (derivative missing)"
+    same = diagnose_values(r * (1 + 1e-12), r, out_shape=(2,), in_shape=(2,), rtol=RTOL, atol=ATOL)
+    assert same.startswith("no difference: every entry agrees within atol + rtol·max|JAX| = 3e-09"), same
+    nan = diagnose_values(np.full_like(r, np.nan), np.full_like(r, np.nan), out_shape=(2,), in_shape=(2,),
+                          rtol=RTOL, atol=ATOL)
+    assert nan.startswith("JAX's derivative is not finite at (0, 0), (0, 1), (1, 0), … (4 entries)"), nan
+
+
+def test_a_probed_vjp_wrong_in_one_outputs_path_is_named_from_that_outputs_probes_only():
+    """Probed products: the rows of cotangent leaf g are g·probes … (g+1)·probes; the block ∂f[1]/∂x is
+    diagnosed from its own 8 rows, where the candidate is off by 2, not from all 16, where the right rows
+    of ∂f[0]/∂x blur it into "rank 8" (kills `g * probes` → `g & probes`). The same for a JVP's second
+    tangent leaf."""
+    def vjp(x, ct):
+        return ct[0] * jnp.cos(x) + 2 * (2 * x * ct[1])
+
+    r = check_vjp(lambda x: (jnp.sin(x), x ** 2), vjp, np.zeros(40), trials=5, max_dense=16)
+    assert r.diagnosis.startswith("off by a constant factor 2 — in ∂f[1]/∂x, the Jacobian is too large to "
+                                  "rebuild (80 × 40 entries, over max_dense=16): from 8 random cotangents"), r.diagnosis
+
+    def jvp(x, y, t):
+        return jnp.cos(x) * t[0] + 2 * (2 * y * t[1])
+
+    r = check_jvp(lambda x, y: jnp.sin(x) + y ** 2, jvp, np.zeros(40), np.zeros(40), argnums=(0, 1), trials=5,
+                  max_dense=16)
+    assert r.diagnosis.startswith("off by a constant factor 2 — in ∂f/∂y, the Jacobian is too large to rebuild "
+                                  "(40 × 80 entries, over max_dense=16): from 8 random tangents"), r.diagnosis
+
+
+def _sort_ties_reversed(x):
+    return np.eye(x.size)[np.argsort(-x, kind="stable")[::-1]]
+
+
+@pytest.mark.parametrize("kink", [0.0, 1000.0, 1e8])
+def test_sort_with_ties_reversed_passes_at_kink_points_of_any_size(kink):
+    """Edge trials put entries on a kink point and 1e-6 … 1e-2 from it; sort's Jacobian there, ties broken
+    the other way, is accepted by breaking the ties in other orders. The spread must stay inside the gap to
+    the nearest other value: √ε·|value| alone (1.5e-5 at 1000) crossed a near entry, a false alarm on 3 of
+    6 seeds; at 1e8 the spread must still be more than an ulp (kills `√ε · max(1, |v|)` → `√ε / max(…)`,
+    under which ties at 1e8 stayed tied and failed on all 6)."""
+    alarms = [(s, r.diagnosis) for s in range(6)
+              if not (r := check_jacobian(jnp.sort, _sort_ties_reversed, np.zeros(5), kink_points=(kink,),
+                                          seed=s)).ok]
+    assert alarms == []

@@ -308,6 +308,12 @@ def diagnose_values(c: np.ndarray, r: np.ndarray, *, out_shape: tuple[int, ...],
         idx = [tuple(int(i) for i in ix) for ix in where[:3]]
         more = f", … ({len(where)} entries)" if len(where) > 3 else ""
         return f"non-finite values (NaN or inf where JAX is finite) at {', '.join(map(str, idx))}{more}"
+    if not np.all(np.isfinite(r)):
+        at = np.argwhere(~np.isfinite(r))
+        more = f", … ({len(at)} entries)" if len(at) > 3 else ""
+        where = ", ".join(str(tuple(int(i) for i in ix)) for ix in at[:3])
+        return (f"JAX's derivative is not finite at {where}{more}: the inputs left f's domain "
+                "(declare one), nothing to compare there")
     scale = float(np.max(np.abs(r), initial=0.0))
     tol = atol + rtol * scale
     if scale > tol and float(np.max(np.abs(c), initial=0.0)) <= tol:
