@@ -480,7 +480,8 @@ def product_rediagnose(P: Problem, bi: int, b: Block, t: int, claimed_t: np.ndar
         calls = (m if vjp else n) + 1
         why = (f"{m} × {n} entries, over max_dense={P.opts['max_dense']}" if m * n > P.opts["max_dense"]
                else f"{calls} calls of a candidate that runs only in NumPy, over {MAX_BASIS_CALLS}")
-        how = f"the Jacobian is too large to rebuild ({why}): from {P.opts['probes']} random {vec}s per leaf at trial {t + 1}"
+        how = (f"the Jacobian is too large to rebuild ({why}): from {P.opts['probes']} random {vec}s per leaf "
+               f"at trial {t + 1}")
     if not any(named for _, _, named in found):  # a vector ignored: one text for every block, no name
         return f"{'; '.join(dict.fromkeys(d for _, d, _ in found))} — in the Jacobian {how}"
     if len(found) == 1:

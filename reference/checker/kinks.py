@@ -143,7 +143,9 @@ def accept_kinks(P: Problem, bi: int, part: np.ndarray, L: np.ndarray, R: np.nda
         kink_info[(bi, int(t))] = (L[n], R[n])
         good = np.abs(c - r) <= tb
         inside = (c >= low - tk) & (c <= high + tk)
-        accepted = good | (at_kink & inside) if P.opts["kinks"] == "between" else good
+        # equivalent mutants (no mutate): kinks is validated to "between" or "jax", and "jax" sorts after
+        # "between", so <= is ==
+        accepted = good | (at_kink & inside) if P.opts["kinks"] == "between" else good  # pragma: no mutate
         # equivalent mutants (no mutate): every entry that is not good is at a kink once all are accepted
         if np.all(accepted & np.isfinite(c)) and (at_kink & ~good).any():  # pragma: no mutate
             ok[bi, t] = True

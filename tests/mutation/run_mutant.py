@@ -35,6 +35,7 @@ TESTS = [
     "tests/test_check_mutation_survivors_judge.py",
     "tests/test_check_mutation_survivors_ties.py",
     "tests/test_check_mutation_survivors_seed6.py",
+    "tests/test_check_mutation_survivors_seed7.py",
     "tests/test_check_diagnosis.py",
     "tests/test_check_ties_edges.py",
     "tests/test_verify.py",

@@ -1,0 +1,53 @@
+"""Behaviour tests that kill the seed-7 sample's surviving mutants (issue 16), a fresh sample of the code
+after the seed-5 and seed-6 survivors were dealt with. Each names the mutant it kills and was checked
+against it by hand.
+"""
+
+from __future__ import annotations
+
+import jax.numpy as jnp
+import numpy as np
+
+from chainrule import check_gradient
+from chainrule.reference.catalog import by_name
+from chainrule.reference.catalog.verify import draw_inputs
+from chainrule.reference.checker.diagnosis import diagnose_values
+
+RTOL, ATOL = 1e-9, 1e-12  # the float64 row of chainrule.reference.tolerances.TOLERANCES
+
+
+def test_a_value_below_both_positive_one_sided_slopes_is_wrong_at_the_kink():
+    """|x| + 2x has slopes 1 and 3 at 0; a candidate giving 0.5 there lies outside [1, 3], "wrong at a
+    kink", not a matter of convention (kills `c < min(L, R) - tk` → `min(L, R) % tk`, a bound near 0
+    that let 0.5 through as inside)."""
+    r = check_gradient(lambda x: jnp.sum(jnp.abs(x) + 2 * x), lambda x: np.where(x == 0, 0.5, np.sign(x) + 2),
+                       np.zeros(4), trials=50, shrink=False)
+    assert not r.ok
+    assert r.diagnosis.startswith("wrong at a kink: at entry (") and r.diagnosis.endswith(
+        "the candidate gives 0.5, outside JAX's one-sided derivatives [1, 3]"), r.diagnosis
+
+
+def test_one_wrong_column_of_a_two_row_jacobian_is_named_as_that_input_entry():
+    """A Jacobian of 2 outputs wrong only in column 1 (both entries) is "wrong only in the derivatives with
+    respect to input entry (1,)": one line is found from two rows up (kills `m < 2` → `m <= 2`, which
+    skipped the one-line analysis for two outputs)."""
+    J = np.random.default_rng(0).standard_normal((2, 4))
+    wrong = J.copy()
+    wrong[:, 1] *= 3
+    d = diagnose_values(wrong, J, out_shape=(2,), in_shape=(4,), rtol=RTOL, atol=ATOL)
+    assert d == ("wrong only in the derivatives with respect to input entry (1,) (one column of the Jacobian, 2 "
+                 "of its 2 entries; the others agree)"), d
+
+
+def test_the_inputs_of_a_three_argument_jvp_record_include_its_tangent():
+    """draw_inputs gives every argument of a record by name; jvp_constant_X takes (A, X, t), and its tangent
+    t is the last, drawn apart from X (kills `rule.args[-1]` → `rule.args[1]`, which redrew X under its own
+    name and left t out)."""
+    rule = by_name("jvp_constant_X")
+    assert [a.name for a in rule.args] == ["A", "X", "t"]
+    d = draw_inputs(rule, rule.sizes[-1], 5, 0)
+    assert sorted(d) == ["A", "X", "t"]
+    assert d["t"].shape == d["X"].shape == (5, 3, 2)
+    assert not np.array_equal(d["t"], d["X"])
+    again = draw_inputs(rule, rule.sizes[-1], 5, 0)  # the primal arguments are the engine's own draw
+    assert all(np.array_equal(d[k], again[k]) for k in d)
