@@ -8,7 +8,7 @@ from __future__ import annotations
 import jax.numpy as jnp
 import numpy as np
 
-from chainrule import check_gradient
+from chainrule import check_gradient, check_jvp
 from chainrule.reference.catalog import by_name
 from chainrule.reference.catalog.verify import draw_inputs
 from chainrule.reference.checker.diagnosis import diagnose_values
@@ -51,3 +51,16 @@ def test_the_inputs_of_a_three_argument_jvp_record_include_its_tangent():
     assert not np.array_equal(d["t"], d["X"])
     again = draw_inputs(rule, rule.sizes[-1], 5, 0)  # the primal arguments are the engine's own draw
     assert all(np.array_equal(d[k], again[k]) for k in d)
+
+
+def test_a_jvp_at_a_kink_far_from_zero_takes_its_one_sided_slopes_a_relative_step_away():
+    """|x − 10⁸| at x = 10⁸: the JVP's one-sided derivatives shift the point by ±h·t with h = √ε·(1 + |x|),
+    1.5 here; an absolute √ε (1.5e-8, one ulp of 10⁸) rounds the shift away, both sides give JAX's own
+    value, and a candidate taking the other slope was a false alarm "sign flipped" (kills `√ε * scale` →
+    `√ε % scale`). The note names the sides by the tangent: "left" would be wrong where t < 0."""
+    K = 1e8
+    r = check_jvp(lambda x: jnp.abs(x - K), lambda x, t: t * np.where(x > K, 1.0, -1.0), np.zeros(1),
+                  kink_points=(K,), trials=50)
+    assert r.ok, str(r)
+    note = next(n for n in r.notes if " at a kink: " in n)
+    assert "the candidate takes the slope from the +t side, JAX the slope from the −t side" in note, note

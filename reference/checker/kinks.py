@@ -17,8 +17,8 @@ from .perturbed import reference_rows
 from .problem import Block, Problem, is_float
 from .programs import as_args, cached, diff_tree, upcast, wrt_function
 
-__all__ = ["SCAN_POINTS", "TIE_BREAKS", "accept_kinks", "classify", "column_fn", "has_ties", "near_kink", "one_sided",
-           "settle_kinks", "tie_broken"]
+__all__ = ["AXIS_SIDES", "SCAN_POINTS", "TANGENT_SIDES", "TIE_BREAKS", "accept_kinks", "classify", "column_fn",
+           "has_ties", "near_kink", "one_sided", "settle_kinks", "tie_broken"]
 
 
 SCAN_POINTS = 41
@@ -49,6 +49,13 @@ def column_fn(P: Problem, block: Block) -> Callable[..., Any]:
         return outs[block.out_leaf]
 
     return col
+
+
+#: the names of JAX's one-sided derivatives along an input's axis (``x − h·e_j`` and ``x + h·e_j``)
+AXIS_SIDES = ("the left slope", "the right slope")
+#: and along a JVP's tangent (``x ∓ h·t``): the tangent says which way is which, so "left" would be wrong
+#: wherever ``t < 0``
+TANGENT_SIDES = ("the slope from the −t side", "the slope from the +t side")
 
 
 def one_sided(P: Problem, block: Block) -> Callable[..., Any]:
@@ -150,7 +157,8 @@ def accept_kinks(P: Problem, bi: int, part: np.ndarray, L: np.ndarray, R: np.nda
         if np.all(accepted & np.isfinite(c)) and (at_kink & ~good).any():  # pragma: no mutate
             ok[bi, t] = True
             sel = at_kink & ~good
-            conventions[(bi, int(t))] = [(classify(c_, L_, R_, tk), classify(r_, L_, R_, tk))
+            sides = TANGENT_SIDES if P.kind == "jvp" else AXIS_SIDES  # pragma: no mutate - an interned kind literal
+            conventions[(bi, int(t))] = [(classify(c_, L_, R_, tk, sides), classify(r_, L_, R_, tk, sides))
                                          for c_, r_, L_, R_ in zip(c[sel], r[sel], L[n][sel], R[n][sel],
                                                                    strict=True)]
         else:
@@ -158,13 +166,20 @@ def accept_kinks(P: Problem, bi: int, part: np.ndarray, L: np.ndarray, R: np.nda
     return all_ok
 
 
-def classify(c: float, L: float, R: float, tol: float) -> str:
+def classify(c: float, L: float, R: float, tol: float, sides: tuple[str, str] = AXIS_SIDES) -> str:
     """Which of JAX's values at a kink ``c`` is: the left or right slope, their midpoint, or (at a tie) the
-    derivative with the tie broken in another order."""
+    derivative with the tie broken in another order. A JVP's one-sided derivatives are taken along ``−t``
+    and ``+t``, not along an input's axis: its ``sides`` name them so (:data:`TANGENT_SIDES`).
+
+    >>> classify(1.0, -1.0, 1.0, 1e-9), classify(0.0, -1.0, 1.0, 1e-9)
+    ('the right slope', 'the midpoint')
+    >>> classify(-1.0, -1.0, 1.0, 1e-9, TANGENT_SIDES)
+    'the slope from the −t side'
+    """
     if abs(c - L) <= tol:
-        return "the left slope"
+        return sides[0]
     if abs(c - R) <= tol:
-        return "the right slope"
+        return sides[1]
     if abs(c - (L + R) / 2) <= tol:
         return "the midpoint"
     if c < min(L, R) - tol or c > max(L, R) + tol:
