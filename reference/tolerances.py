@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-__all__ = ["TOLERANCES", "Tolerance"]
+__all__ = ["KINK_SLACK", "TOLERANCES", "Tolerance", "kink_tolerance"]
 
 
 @dataclass(frozen=True)
@@ -31,3 +31,24 @@ TOLERANCES: dict[str, Tolerance] = {
     "float16": Tolerance(rtol=1e-2, atol=1e-3),
     "bfloat16": Tolerance(rtol=5e-2, atol=1e-2),
 }
+
+
+#: How far beyond JAX's one-sided derivatives a derivative at a kink (or a tie's sum) may lie, relative to
+#: ``max(1, max|JAX|)``: the one-sided derivatives are JAX's derivatives a step ``√ε·max(1, |x|)`` from the
+#: kink, so they carry that step's curvature error (about √ε·|f''|; 1.5e-8 in float64, 3.5e-4 in float32).
+KINK_SLACK: dict[str, float] = {"float64": 1e-6, "float32": 1e-3, "float16": 1e-3, "bfloat16": 1e-3}
+
+
+def kink_tolerance(tol: Tolerance, dtype: str, scale: float, terms: int = 1) -> float:
+    """The tolerance at a kink: ``terms·(atol + rtol·scale) + KINK_SLACK[dtype]·max(scale, 1)``.
+
+    ``tol`` is the check's tolerance (its own ``rtol``/``atol`` where the caller passed them), ``dtype`` the
+    key of its row, ``scale`` the entry scale ``max|JAX|`` of the trial and ``terms`` the number of compared
+    values summed (2 for a tie's two partials).
+
+    >>> kink_tolerance(TOLERANCES["float64"], "float64", 3.0)
+    3.003001e-06
+    >>> kink_tolerance(TOLERANCES["float32"], "float32", 0.5, terms=2)
+    0.001202
+    """
+    return terms * (tol.atol + tol.rtol * scale) + KINK_SLACK[dtype] * max(scale, 1.0)

@@ -64,3 +64,29 @@ def test_a_jvp_at_a_kink_far_from_zero_takes_its_one_sided_slopes_a_relative_ste
     assert r.ok, str(r)
     note = next(n for n in r.notes if " at a kink: " in n)
     assert "the candidate takes the slope from the +t side, JAX the slope from the −t side" in note, note
+
+
+def _abs_plus_2x(x):
+    return jnp.sum(jnp.abs(x) + 2 * x)
+
+
+def _slope_at_zero(value):
+    return lambda x: np.where(x == 0, value, np.sign(x) + 2).astype(x.dtype)
+
+
+def test_a_derivative_at_a_kink_may_stray_past_the_one_sided_slopes_by_the_kink_slack_only():
+    """|x| + 2x has slopes 1 and 3 at 0. In float64 a value 1e-4 below the left slope is wrong (the slack is
+    1e-6·max(1, max|JAX|) = 3e-6), named "wrong at a kink"; in float32 (slack 1e-3·3) a value 1e-3 below is
+    the left slope within the precision, for f and for 1000·f alike. Kills `1e-6 if float64 else 1e-3` →
+    `if not float64` (blame.py, which called the float64 case a convention, and the same in kinks.py, which
+    accepted it), now in one place, tolerances.kink_tolerance, and `slack * max(scale, 1)` → `/`, which
+    rejected the float32 case."""
+    r = check_gradient(_abs_plus_2x, _slope_at_zero(1 - 1e-4), np.zeros(4), trials=50, shrink=False)
+    assert not r.ok
+    assert r.diagnosis.endswith("the candidate gives 0.9999, outside JAX's one-sided derivatives [1, 3]"), \
+        r.diagnosis
+    for k in (1.0, 1000.0):  # the slack scales with max|JAX|: the same relative error, the same verdict
+        r32 = check_gradient(lambda x, k=k: k * _abs_plus_2x(x), lambda x, k=k: k * _slope_at_zero(1 - 1e-3)(x),
+                             np.zeros(4, np.float32), trials=50, precision="float32")
+        assert r32.ok, (k, str(r32))
+        assert any("the candidate takes the left slope" in n for n in r32.notes), r32.notes

@@ -25,6 +25,7 @@ import numpy as np
 
 from ..autodiff import x64
 from ..numbers import readable
+from ..tolerances import kink_tolerance
 from . import diagnosis as dx
 from .blocks import make_blocks, out_names
 from .compare import errors
@@ -84,7 +85,7 @@ def diagnose_block(P: Problem, bi: int, b: Block, t: int, claimed: list[np.ndarr
     # at a kink (JAX's one-sided derivatives known for this trial)
     if (bi, t) in kink_info:
         L, R = kink_info[(bi, t)]
-        tk = tb + (1e-6 if P.tol_key == "float64" else 1e-3) * max(scale, 1.0)
+        tk = kink_tolerance(P.tol, P.tol_key, scale)
         at = (np.abs(R - L) > tk) & (np.abs(c - r) > tb)
         if at.any():
             idx = tuple(int(i) for i in np.argwhere(at)[0])

@@ -13,6 +13,7 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 
+from ..tolerances import kink_tolerance
 from .perturbed import reference_rows
 from .problem import Block, Problem, is_float
 from .programs import as_args, cached, diff_tree, upcast, wrt_function
@@ -66,8 +67,9 @@ def one_sided(P: Problem, block: Block) -> Callable[..., Any]:
         def one(lv: Any, ex: Any, sign: float) -> Any:
             args = as_args(P, upcast(P, lv))
             g, ps = wrt_function(P, args)
+            # equivalent mutants (no mutate): one tangent per differentiated leaf, so strict= never matters
             t = diff_tree(P, [c.astype(jnp.result_type(p)) for c, p in
-                               zip(ex["t"], jax.tree_util.tree_leaves(ps), strict=True)], ps)
+                               zip(ex["t"], jax.tree_util.tree_leaves(ps), strict=True)], ps)  # pragma: no mutate
             scale = 1.0 + max(jnp.max(jnp.abs(p)) for p in jax.tree_util.tree_leaves(ps))
             h = jnp.sqrt(jnp.finfo(jax.tree_util.tree_leaves(ps)[0].dtype).eps) * scale
             shifted = jax.tree_util.tree_map(lambda p, v: p + sign * h * v, ps, t)
@@ -142,7 +144,7 @@ def accept_kinks(P: Problem, bi: int, part: np.ndarray, L: np.ndarray, R: np.nda
         r = ref[bi][t].astype(np.float64)
         scale = float(np.max(np.abs(r), initial=0.0))
         tb = tol.atol + tol.rtol * scale
-        tk = tb + (1e-6 if P.tol_key == "float64" else 1e-3) * max(scale, 1.0)
+        tk = kink_tolerance(P.tol, P.tol_key, scale)
         low, high = np.minimum(L[n], R[n]), np.maximum(L[n], R[n])
         if lo is not None and hi is not None:
             low, high = np.minimum(low, lo[n]), np.maximum(high, hi[n])

@@ -12,6 +12,7 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 
+from ..tolerances import kink_tolerance
 from .problem import Block, Problem
 from .programs import as_args, cached, upcast
 
@@ -137,7 +138,7 @@ def check_ties(P: Problem, blocks: list[Block], leaves: list[np.ndarray], extra:
             ca, ra = (a[t].astype(np.float64).reshape(m, -1)[:, j] for a in (claimed[ia], ref[ia]))
             cb, rb = (a[t].astype(np.float64).reshape(m, -1)[:, j] for a in (claimed[ib], ref[ib]))
             scale = max(float(np.max(np.abs(ref[ia][t]), initial=0.0)), float(np.max(np.abs(ref[ib][t]), initial=0.0)))
-            tk = 2 * (tol.atol + tol.rtol * scale) + (1e-6 if P.tol_key == "float64" else 1e-3) * max(scale, 1.0)
+            tk = kink_tolerance(tol, P.tol_key, scale, terms=2)
             lo, hi = np.minimum(Dm[k], Dp[k]), np.maximum(Dm[k], Dp[k])
             total = ca + cb
             # equivalent mutants (< / <=, > / >=): a sum landing exactly on lo − tk or hi + tk, tk a

@@ -29,6 +29,7 @@ from typing import Any
 import jax.numpy as jnp
 import numpy as np
 
+from ..tolerances import kink_tolerance
 from .problem import Block, Problem
 from .programs import cached
 from .ties import directional
@@ -107,8 +108,7 @@ def check_ties_within(P: Problem, blocks: list[Block], leaves: list[np.ndarray],
                 continue  # this trial already failed at an earlier tie
             c, r = (a[t].astype(np.float64).reshape(m, -1) for a in (claimed[bi], ref[bi]))
             scale = float(np.max(np.abs(r), initial=0.0))
-            tk = g.size * (2 * (tol.atol + tol.rtol * scale)
-                           + (1e-6 if P.tol_key == "float64" else 1e-3) * max(scale, 1.0))
+            tk = g.size * kink_tolerance(tol, P.tol_key, scale, terms=2)
             lo, hi = np.minimum(Dm[k], Dp[k]), np.maximum(Dm[k], Dp[k])
             total = c[:, g].sum(axis=1)
             bad = (total < lo - tk) | (total > hi + tk) | ~np.isfinite(total)
