@@ -8,7 +8,7 @@ from __future__ import annotations
 import jax.numpy as jnp
 import numpy as np
 
-from chainrule import check_gradient, check_jvp
+from chainrule import check_gradient, check_jvp, check_vjp
 from chainrule.reference.catalog import by_name
 from chainrule.reference.catalog.verify import draw_inputs
 from chainrule.reference.checker.diagnosis import diagnose_values
@@ -90,3 +90,35 @@ def test_a_derivative_at_a_kink_may_stray_past_the_one_sided_slopes_by_the_kink_
                              np.zeros(4, np.float32), trials=50, precision="float32")
         assert r32.ok, (k, str(r32))
         assert any("the candidate takes the left slope" in n for n in r32.notes), r32.notes
+
+
+def test_a_float16_derivative_at_a_kink_within_float16s_own_tolerance_of_a_slope_is_that_slope():
+    """In float16 the tolerance (rtol 1e-2) outweighs the kink slack (1e-3): a candidate giving 0.98 at the
+    kink of |x| + 2x (slopes 1 and 3) is the left slope within float16's precision, accepted (kills
+    `terms * (atol + rtol * scale)` → `atol * rtol * scale` in kink_tolerance, which rejected it)."""
+    r = check_gradient(_abs_plus_2x, _slope_at_zero(0.98), np.zeros(4, np.float16), trials=50,
+                       candidate_precision="as-given")
+    assert r.ok, str(r)
+    assert any("the candidate takes the left slope" in n for n in r.notes), r.notes
+    wrong = check_gradient(_abs_plus_2x, _slope_at_zero(0.9), np.zeros(4, np.float16), trials=50,
+                           candidate_precision="as-given", shrink=False)
+    assert wrong.diagnosis.startswith("wrong at a kink"), wrong.diagnosis
+
+
+def test_a_vjp_at_a_kink_takes_jaxs_one_sided_derivatives_weighted_by_the_cotangent():
+    """check_vjp of |x| with the left slope at 0 (JAX takes the right): the one-sided derivatives of the
+    product ctᵀ·J are ct·(∓1), and ct·(−1) lies between them (kills `o * ct` → `o + ct` in the VJP's
+    column function, whose bounds ±1 + ct rejected the candidate wherever |ct| > 1/2)."""
+    r = check_vjp(jnp.abs, lambda x, ct: ct * np.where(x > 0, 1.0, -1.0), np.zeros(1), trials=50)
+    assert r.ok, str(r)
+    assert any("the candidate takes the left slope, JAX the right slope" in n for n in r.notes), r.notes
+
+
+def test_a_probed_path_that_is_zero_within_the_tolerance_is_named_as_dropped():
+    """A VJP that drops the path of output 1 but adds 1e-13·ct[1] (below atol = 1e-12) is "zero where JAX is
+    not" in that block, probed (kills `atol + rtol · max|r|` → `atol // rtol · …`, a tolerance of 0 under
+    which only an exact zero counted as zero)."""
+    r = check_vjp(lambda x: (jnp.sin(x), x ** 2), lambda x, ct: ct[0] * jnp.cos(x) + 1e-13 * ct[1], np.zeros(40),
+                  trials=5, max_dense=16)
+    assert r.diagnosis.startswith("zero where JAX is not (a path dropped?) — in ∂f[1]/∂x, the Jacobian is too "
+                                  "large to rebuild"), r.diagnosis
