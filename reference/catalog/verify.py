@@ -380,7 +380,7 @@ def verify_catalog(
     trials: int = 100,
     seed: int = 0,
     dtype: str = "float64",
-    on_result: Callable[[RuleResult], None] | None = None,
+    on_result: Callable[[RuleResult], None] | None = None,  # pragma: no mutate - an annotation (PEP 563)
 ) -> list[RuleResult]:
     """Verify every rule in ``rules``; ``on_result`` is called after each (for progress bars).
 
