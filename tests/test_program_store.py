@@ -81,6 +81,38 @@ def test_verify_loads_stored_programs_and_gives_the_same_results(cache_dir):
     assert all(r.status == "pass" for r in second)
 
 
+def test_a_warm_verify_traces_no_output_shape_and_gives_the_same_results(cache_dir, monkeypatch):
+    """The structures of f's and the candidate's outputs are stored with the batch: a second run calls
+    jax.eval_shape for none of its checks, and reports exactly what the first did."""
+    rules = [r for r in CATALOG if r.topic == "reduction"]
+    first = verify_catalog(rules, trials=20)
+    assert list((cache_dir / "exported").glob("*.structs"))
+    calls = []
+    real = jax.eval_shape
+    monkeypatch.setattr(jax, "eval_shape", lambda *a, **k: (calls.append(a[0]), real(*a, **k))[1])
+    jax.clear_caches()
+    second = verify_catalog(rules, trials=20)
+    from chainrule.reference.checker import engine
+    assert engine.jax.eval_shape is not real and calls == []  # the patch reached the engine; nothing traced
+    assert [(r.name, r.status, r.max_abs_error) for r in first] == [(r.name, r.status, r.max_abs_error)
+                                                                     for r in second]
+
+
+def test_stored_structures_that_are_broken_or_of_another_count_are_not_used(cache_dir):
+    shapes = [(jax.ShapeDtypeStruct((3,), np.float64), {"a": jax.ShapeDtypeStruct((), np.float32)})]
+    program_store.save_structs("test|structs", shapes)
+    assert program_store.load_structs("test|structs", 1) == shapes
+    assert program_store.load_structs("test|structs", 2) is None  # another batch: not used, and deleted
+    assert program_store.load_structs("test|structs", 1) is None
+    program_store.save_structs("test|structs", shapes)
+    (path,) = (cache_dir / "exported").glob("*.structs")
+    path.write_bytes(b"not a pickle")
+    assert program_store.load_structs("test|structs", 1) is None
+    assert not path.exists()
+    program_store.save_structs("test|structs", [np.zeros(3)])  # not structures: never served
+    assert program_store.load_structs("test|structs", 1) is None
+
+
 def test_a_record_built_at_run_time_never_uses_the_store(cache_dir):
     """Two records of one name whose closed forms differ only in a closure (a test's, a user's): the store
     is keyed by the package's sources, so it must not serve them; the wrong one fails."""

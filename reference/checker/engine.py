@@ -21,7 +21,7 @@ from .hints import argnums_hint, call_hint
 from .judge import judge
 from .outcome import base_report, fail
 from .problem import Block, Problem, is_float, label_of
-from .program_store import stored_program
+from .program_store import load_structs, save_structs, stored_program
 from .programs import (
     FAST_COMPILE,
     as_args,
@@ -63,6 +63,7 @@ class Prepared:
     traceable: bool
     per_trial: int
     dense_shapes: list[tuple[int, ...]]
+    structs: tuple[Any, Any]  # f's output and the candidate's, as traced (or as stored: run_many)
 
 
 def _size(nbytes: float) -> str:
@@ -89,7 +90,15 @@ def run_many(jobs: Sequence[tuple[Problem, list[tuple[int, ...]], int, int]], *,
     caller whose functions are all the package's own (``chainrule verify``) may pass it, since the store's
     key covers the package's sources, not the closures of a user's functions.
     """
-    preps = [prepare(P, shapes, trials, seed) for P, shapes, trials, seed in jobs]
+    known = described = None
+    if store_as is not None:  # what tracing told a run before: f's and the candidate's output structures
+        described = store_as + "|" + ";".join(f"{P.kind}:{P.cand_label}:{P.ref_label}:{shapes}:{trials}:{seed}"
+                                              for P, shapes, trials, seed in jobs)
+        known = load_structs(described, len(jobs))
+    preps = [prepare(P, shapes, trials, seed, structs=known[i] if known else None)
+             for i, (P, shapes, trials, seed) in enumerate(jobs)]
+    if described is not None and known is None and all(isinstance(p, Prepared) and p.traceable for p in preps):
+        save_structs(described, [p.structs for p in preps])  # type: ignore[union-attr]
     # equivalent mutants of the budget test: it decides only whether one joint program holds every
     # configuration at once; the results are the same either way, only the memory in use differs
     ready = [p for p in preps if isinstance(p, Prepared) and p.traceable
@@ -115,15 +124,19 @@ def run_many(jobs: Sequence[tuple[Problem, list[tuple[int, ...]], int, int]], *,
     return [p if isinstance(p, CheckReport) else execute(p, outputs.get(id(p))) for p in preps]
 
 
-def prepare(P: Problem, shapes: list[tuple[int, ...]], trials: int, seed: int) -> Prepared | CheckReport:
-    """Draw the trials and check what the candidate returns; a report when that already fails."""
+def prepare(P: Problem, shapes: list[tuple[int, ...]], trials: int, seed: int,
+            structs: tuple[Any, Any] | None = None) -> Prepared | CheckReport:
+    """Draw the trials and check what the candidate returns; a report when that already fails.
+
+    ``structs`` is ``(f's output, the candidate's output)`` as ``jax.eval_shape`` gave them for this very
+    check in an earlier run (:func:`run_many`'s store); without it both are traced here."""
     T = int(trials)
     leaves, edge = draw(P, shapes, T, seed)
     # device_put, not jnp.asarray: the same arrays, without compiling a conversion per new shape
     lv0 = [jax.device_put(a[0]) for a in leaves]
     ref_args0 = as_args(P, upcast(P, lv0))
     try:
-        out_struct = jax.eval_shape(P.f, *ref_args0)
+        out_struct = structs[0] if structs is not None else jax.eval_shape(P.f, *ref_args0)
     except Exception as exc:
         raise ValueError(f"f ({label_of(P.f)}) failed on arguments of shapes "
                          f"{', '.join(f'{lf.path} {s}' for lf, s in zip(P.leaves, shapes, strict=True))}: "
@@ -161,7 +174,8 @@ def prepare(P: Problem, shapes: list[tuple[int, ...]], trials: int, seed: int) -
     traceable = True
     cand_struct = None
     try:
-        cand_struct = jax.eval_shape(lambda lv, ex: candidate_output(P, lv, ex), lv0, ex0)
+        cand_struct = (structs[1] if structs is not None
+                       else jax.eval_shape(lambda lv, ex: candidate_output(P, lv, ex), lv0, ex0))
     except Exception:
         traceable = False
     if not traceable:
@@ -198,7 +212,8 @@ def prepare(P: Problem, shapes: list[tuple[int, ...]], trials: int, seed: int) -
                      trial=0)
 
     return Prepared(P, shapes, report, leaves, edge, extra, blocks, out_shapes, traceable,
-                    max(entries, out_size, in_size) * 3, [tuple(e.shape) for e in exp_leaves_s])
+                    max(entries, out_size, in_size) * 3, [tuple(e.shape) for e in exp_leaves_s],
+                    (out_struct, cand_struct))
 
 
 def execute(prep: Prepared, joint_out: Any = None) -> CheckReport:

@@ -17,6 +17,10 @@ loading — an unserializable output, a full disk, a truncated file — falls ba
 broken file is deleted: the store can make a run faster, never different. It lives in ``exported/`` inside
 the compilation cache's directory and is off whenever that cache is off (``--no-cache``).
 
+Beside the programs it keeps, under the same kind of key, what each check of a batch learned by tracing
+before it ran (the shapes and dtypes of ``f``'s output and of the candidate's): :func:`save_structs`,
+:func:`load_structs`. A warm run then traces nothing at all.
+
 >>> len(source_fingerprint()) == 64
 True
 """
@@ -34,7 +38,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
-__all__ = ["program_key", "source_fingerprint", "store_dir", "stored_program"]
+__all__ = ["load_structs", "program_key", "save_structs", "source_fingerprint", "store_dir", "stored_program"]
 
 
 @lru_cache(maxsize=1)
@@ -105,12 +109,56 @@ def stored_program(fn: Callable[..., Any], args: Any, description: str,
         try:
             specs = jax.tree_util.tree_map(lambda a: jax.ShapeDtypeStruct(a.shape, a.dtype), args)
             exported = export.export(fn)(specs)
-            blob = exported.serialize()
-            directory.mkdir(parents=True, exist_ok=True)
-            fd, tmp = tempfile.mkstemp(dir=directory, prefix=".tmp-")
-            with os.fdopen(fd, "wb") as out:
-                out.write(blob)
-            os.replace(tmp, path)  # readers see a whole file or none
+            _write(path, exported.serialize())
         except Exception:
             return fn
     return jax.jit(exported.call, compiler_options=compiler_options)
+
+
+def _write(path: Path, blob: bytes) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".tmp-")
+    with os.fdopen(fd, "wb") as out:
+        out.write(blob)
+    os.replace(tmp, path)  # readers see a whole file or none
+
+
+def _structs_path(description: str) -> Path | None:
+    directory = store_dir()
+    return None if directory is None else directory / f"{program_key(description + '|structs', ())}.structs"
+
+
+def save_structs(description: str, structs: list[Any]) -> None:
+    """Keep ``structs`` (pytrees of ``jax.ShapeDtypeStruct``, one per check of a batch) under ``description``;
+    nothing happens when there is no store or the write fails."""
+    import pickle
+
+    path = _structs_path(description)
+    if path is None:
+        return
+    try:
+        _write(path, pickle.dumps(structs))
+    except Exception:
+        return
+
+
+def load_structs(description: str, count: int) -> list[Any] | None:
+    """The ``count`` structures saved under ``description``, or ``None`` (no store, none saved, another
+    count, or a broken file, which is deleted)."""
+    import pickle
+
+    import jax
+
+    path = _structs_path(description)
+    if path is None or not path.is_file():
+        return None
+    try:
+        structs = pickle.loads(path.read_bytes())
+        leaves = jax.tree_util.tree_leaves(structs)
+        if (isinstance(structs, list) and len(structs) == count
+                and all(isinstance(a, jax.ShapeDtypeStruct) for a in leaves)):
+            return structs
+    except Exception:
+        pass
+    path.unlink(missing_ok=True)
+    return None
