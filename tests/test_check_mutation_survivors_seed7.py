@@ -122,3 +122,48 @@ def test_a_probed_path_that_is_zero_within_the_tolerance_is_named_as_dropped():
                   trials=5, max_dense=16)
     assert r.diagnosis.startswith("zero where JAX is not (a path dropped?) — in ∂f[1]/∂x, the Jacobian is too "
                                   "large to rebuild"), r.diagnosis
+
+
+def _max_grad_summing_to_two_at_ties(x, y):
+    """∂ Σ max(x, y): (1, 1) at a tie away from 0 (shares that add up to 2, not 1); JAX's (½, ½) at x = y = 0."""
+    gx = np.where(x > y, 1.0, np.where(x < y, 0.0, np.where(x == 0, 0.5, 1.0)))
+    gy = np.where(y > x, 1.0, np.where(y < x, 0.0, np.where(y == 0, 0.5, 1.0)))
+    return gx, gy
+
+
+def test_every_trial_wrong_at_a_tie_between_two_arguments_fails_not_only_the_first():
+    """The tie rule goes on to the next trial after one already failed at an earlier tie: the trials the
+    kinks='between' rule rejects are exactly those kinks='jax' rejects, for a candidate wrong at every tie
+    (kills `continue` → `break`, which stopped at the first trial with two ties and let the later trials
+    pass)."""
+    def f(x, y):
+        return jnp.sum(jnp.maximum(x, y))
+
+    for seed in range(3):
+        between = check_gradient(f, _max_grad_summing_to_two_at_ties, np.zeros(6), np.zeros(6), argnums=(0, 1),
+                                 seed=seed, shrink=False)
+        jax_rule = check_gradient(f, _max_grad_summing_to_two_at_ties, np.zeros(6), np.zeros(6), argnums=(0, 1),
+                                  seed=seed, shrink=False, kinks="jax")
+        assert between.diagnosis.startswith("wrong at a tie: where x["), between.diagnosis
+        assert between.failures == jax_rule.failures > 1, (seed, between.failures, jax_rule.failures)
+
+
+def test_verify_names_the_first_trial_for_a_closed_form_of_the_wrong_dtype():
+    """A closed form that returns float64 under float32 fails "wrong dtype" at the first trial, named
+    "trial 1/10" (kills the exact-dtype failure's `trial=0` → `trial=1`, which named trial 2)."""
+    from chainrule.analytic.structured import Diagonal
+    from chainrule.reference.catalog import Arg, Rule
+    from chainrule.reference.catalog.verify import verify_rule
+
+    def mul(w, x):
+        return w * x
+
+    def promoted(w, x):
+        return Diagonal(np.asarray(x, np.float64))
+
+    rule = Rule("jac_mul_w_promoted_test", "E-7", "elementwise", "§4.2", mul, promoted,
+                (Arg("w", ("n",)), Arg("x", ("n",))), "w", ({"n": 3},))
+    r = verify_rule(rule, trials=10, seed=0, dtype="float32")
+    assert not r.ok
+    assert " | seed 0, trial 1/10 | 10/10 trials fail | wrong dtype: claimed float64, JAX float32 (a constant " \
+           "promoted the result?)" in r.message, r.message

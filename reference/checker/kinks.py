@@ -153,7 +153,7 @@ def accept_kinks(P: Problem, bi: int, part: np.ndarray, L: np.ndarray, R: np.nda
         good = np.abs(c - r) <= tb
         inside = (c >= low - tk) & (c <= high + tk)
         # equivalent mutants (no mutate): kinks is validated to "between" or "jax", and "jax" sorts after
-        # "between", so <= is ==
+        # "between", so <= is ==; | and + agree on boolean arrays
         accepted = good | (at_kink & inside) if P.opts["kinks"] == "between" else good  # pragma: no mutate
         # equivalent mutants (no mutate): every entry that is not good is at a kink once all are accepted
         if np.all(accepted & np.isfinite(c)) and (at_kink & ~good).any():  # pragma: no mutate
@@ -225,7 +225,7 @@ def tie_broken(P: Problem, leaves: list[np.ndarray], extra: dict[str, Any], tria
         for s in range(breaks):
             offsets = [np.zeros(f.size) for f in flat]
             for g in groups:
-                value = float(v[g[0]])
+                value = float(v[g[0]])  # pragma: no mutate - equivalent: every entry of a group holds this value
                 # the spread stays inside the gap to the nearest other value, so no other order changes
                 h = min(math.sqrt(float(jnp.finfo(rdt[owner[g[0]]]).eps)) * max(1.0, abs(value)),
                         gaps[value] / (2 * g.size))
