@@ -167,3 +167,24 @@ def test_verify_names_the_first_trial_for_a_closed_form_of_the_wrong_dtype():
     assert not r.ok
     assert " | seed 0, trial 1/10 | 10/10 trials fail | wrong dtype: claimed float64, JAX float32 (a constant " \
            "promoted the result?)" in r.message, r.message
+
+
+def test_the_note_on_skipped_edge_trials_counts_those_where_the_witnesses_disagreed():
+    """Of 4 dropped edge trials, JAX is not finite at 1 and its witnesses disagree at the other 3: the note
+    says "at 1 of them" and "disagree at 3" (kills `len(trials) - len(inf)` → `%`, "disagree at 0"). No
+    public function was found whose edge trials mix the two (inv on 2 × 2 matrices, 6,000 trials), so the
+    note is built from a drawn problem directly."""
+    from chainrule.reference.checker.drawing import draw
+    from chainrule.reference.checker.judge import dropped_note
+    from chainrule.reference.checker.problem import setup
+
+    P = setup("jacobian", jnp.linalg.inv, lambda X: X, (np.zeros((2, 2)),), 0, {})
+    leaves, edge = draw(P, [(2, 2)], 40, 0)
+    trials = [int(t) for t in np.flatnonzero(edge)]
+    assert len(trials) == 4
+    not_finite = np.zeros(40, dtype=bool)
+    not_finite[trials[0]] = True
+    note = dropped_note(P, leaves, trials, not_finite, {})
+    assert note.startswith("4 edge trials skipped (trials 37, 38, 39, 40): the checker "), note
+    assert "JAX's derivative is not finite at 1 of them (" in note, note
+    assert note.endswith("and JAX's two witnesses disagree at 3 (f is not differentiable there); not counted"), note
