@@ -282,7 +282,7 @@ def execute(prep: Prepared, joint_out: Any = None) -> CheckReport:
                         return fail(report, f"the candidate mutates its input {where} (it must not modify "
                                              "its arguments in place, e.g. dx = dout; dx[x <= 0] = 0 writes "
                                              "into dout: copy first, dx = dout.copy())", trial=t, stopped=True)
-                if t == 0:
+                if t == 0:  # pragma: no mutate - equivalent: a trial index is never negative, so <= 0 is == 0
                     fresh = jax.tree_util.tree_unflatten(jax.tree_util.tree_structure(cargs),
                                                          [np.array(a) for a in before])
                     again = to_numpy_tree(P.cand(*fresh))
