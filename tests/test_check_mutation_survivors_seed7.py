@@ -8,7 +8,7 @@ from __future__ import annotations
 import jax.numpy as jnp
 import numpy as np
 
-from chainrule import check_gradient, check_jvp, check_vjp
+from chainrule import check_gradient, check_jacobian, check_jvp, check_vjp
 from chainrule.reference.catalog import by_name
 from chainrule.reference.catalog.verify import draw_inputs
 from chainrule.reference.checker.diagnosis import diagnose_values
@@ -188,3 +188,28 @@ def test_the_note_on_skipped_edge_trials_counts_those_where_the_witnesses_disagr
     assert note.startswith("4 edge trials skipped (trials 37, 38, 39, 40): the checker "), note
     assert "JAX's derivative is not finite at 1 of them (" in note, note
     assert note.endswith("and JAX's two witnesses disagree at 3 (f is not differentiable there); not counted"), note
+
+
+def test_a_probed_vjp_wrong_in_the_first_outputs_path_is_named_from_its_own_probes():
+    """The rows of cotangent leaf 0 are 0 … probes; the block ∂f[0]/∂x, off by 2, is diagnosed from those 8
+    alone (kills `(g + 1) * probes` → `(g + 1) | probes`, 9 rows, one from leaf 1's probes)."""
+    r = check_vjp(lambda x: (jnp.sin(x), x ** 2), lambda x, ct: 2 * ct[0] * jnp.cos(x) + 2 * x * ct[1],
+                  np.zeros(40), trials=5, max_dense=16)
+    assert r.diagnosis.startswith("off by a constant factor 2 — in ∂f[0]/∂x, the Jacobian is too large"), r.diagnosis
+
+
+def test_arguments_of_two_shapes_in_either_order_are_never_paired_for_the_tie_rule():
+    """x (3,) before y (4,): tie_pairs must skip them whatever the order (kills `a.in_shape != b.in_shape` →
+    `>`, under which (3,) > (4,) is false, the two were paired, and the check raised)."""
+    r = check_gradient(lambda x, y: jnp.sum(jnp.abs(x)) + jnp.sum(y ** 2),
+                       lambda x, y: (jnp.where(x > 0, 1.0, -1.0), 2 * y), np.zeros(3), np.zeros(4), argnums=(0, 1),
+                       seed=0)
+    assert r.ok, str(r)
+    assert any("entries at a kink: the candidate takes the left slope" in n for n in r.notes), r.notes
+
+
+def test_a_factor_just_below_one_is_close_with_its_relative_error():
+    """0.999 × the Jacobian: "close but not exact: off by a constant factor 0.999 (relative error 1.0e-03)"
+    (kills `abs(k - 1)` → `abs(k % 1)`, which wrote 1.0e+00 below 1 and was right only above)."""
+    r = check_jacobian(jnp.sin, lambda x: 0.999 * jnp.diag(jnp.cos(x)), np.zeros(3), trials=5)
+    assert r.diagnosis == "close but not exact: off by a constant factor 0.999 (relative error 1.0e-03)", r.diagnosis
