@@ -245,6 +245,7 @@ class _Products:
     out_shapes: list[tuple[int, ...]]
     in_shapes: list[tuple[int, ...]]
     dense: bool  # dirs are the basis vectors (and a zero row last), not random probes
+    probed_because: str  # why not dense: the Jacobian's size over max_dense, or the basis calls' count
 
 
 #: The last rebuild, ``[key, products]``: it serves every failing block of one check. The key holds the
@@ -300,8 +301,12 @@ def _products(P: Problem, leaves: list[np.ndarray], t: int, traceable: bool) -> 
         sizes = [math.prod(s) for s in shapes]
         total = sum(sizes)
         calls = total + 1
-        dense = (sum(math.prod(s) for s in out_shapes) * sum(math.prod(s) for s in in_shapes)
-                 <= P.opts["max_dense"]) and (traceable or calls <= MAX_BASIS_CALLS)
+        m_out, n_in = sum(math.prod(s) for s in out_shapes), sum(math.prod(s) for s in in_shapes)
+        probed_because = (f"{m_out} × {n_in} entries, over max_dense={P.opts['max_dense']}"
+                          if m_out * n_in > P.opts["max_dense"]
+                          else "" if traceable or calls <= MAX_BASIS_CALLS
+                          else f"{calls} calls of a candidate that runs only in NumPy, over {MAX_BASIS_CALLS}")
+        dense = not probed_because
         if dense:
             eye = np.eye(calls, total)
             offs = np.cumsum([0, *sizes])
@@ -327,7 +332,7 @@ def _products(P: Problem, leaves: list[np.ndarray], t: int, traceable: bool) -> 
             cand = _numpy_rows(P, lv, key, dirs)
     ref_l = [np.asarray(a, np.float64) for a in jax.tree_util.tree_leaves(normalize_tree(ref))]
     res = _Products(P, t, dirs, cand, ref_l, jblocks, [n for n, _ in out_names(out_struct)], out_shapes, in_shapes,
-                    dense)
+                    dense, probed_because)
     _LAST[:] = [_key(leaves, t), res]
     return res
 
@@ -478,13 +483,8 @@ def product_rediagnose(P: Problem, bi: int, b: Block, t: int, claimed_t: np.ndar
         n_basis = pr.dirs[0].shape[0] - 1
         how = f"rebuilt from the candidate's {products} of the {n_basis} basis {vec}s at trial {t + 1}"
     else:
-        m = sum(math.prod(s) for s in pr.out_shapes)
-        n = sum(math.prod(s) for s in pr.in_shapes)
-        calls = (m if vjp else n) + 1
-        why = (f"{m} × {n} entries, over max_dense={P.opts['max_dense']}" if m * n > P.opts["max_dense"]
-               else f"{calls} calls of a candidate that runs only in NumPy, over {MAX_BASIS_CALLS}")
-        how = (f"the Jacobian is too large to rebuild ({why}): from {P.opts['probes']} random {vec}s per leaf "
-               f"at trial {t + 1}")
+        how = (f"the Jacobian is too large to rebuild ({pr.probed_because}): from {P.opts['probes']} random "
+               f"{vec}s per leaf at trial {t + 1}")
     if not any(named for _, _, named in found):  # a vector ignored: one text for every block, no name
         return f"{'; '.join(dict.fromkeys(d for _, d, _ in found))} — in the Jacobian {how}"
     if len(found) == 1:
