@@ -213,3 +213,14 @@ def test_a_factor_just_below_one_is_close_with_its_relative_error():
     (kills `abs(k - 1)` → `abs(k % 1)`, which wrote 1.0e+00 below 1 and was right only above)."""
     r = check_jacobian(jnp.sin, lambda x: 0.999 * jnp.diag(jnp.cos(x)), np.zeros(3), trials=5)
     assert r.diagnosis == "close but not exact: off by a constant factor 0.999 (relative error 1.0e-03)", r.diagnosis
+
+
+def test_a_block_left_uncompared_by_another_blocks_wrong_shape_has_no_failures():
+    """∂f/∂y of the wrong shape stops the check; ∂f/∂x was never compared: 0 failing trials, not compared,
+    not ok (kills `else 0` → `else -1` in the shape failure's block results)."""
+    r = check_gradient(lambda x, y: jnp.sum(x * y), lambda x, y: (y, x[:2]), np.zeros(3), np.zeros(3),
+                       argnums=(0, 1), trials=5)
+    assert r.diagnosis == "wrong shape: claimed (2,), JAX (3,)", r.diagnosis
+    x, y = r.blocks
+    assert (x.name, x.failures, x.compared, x.ok) == ("x", 0, False, False), x
+    assert (y.name, y.failures, y.compared, y.claimed_shape) == ("y", 5, True, (2,)), y
