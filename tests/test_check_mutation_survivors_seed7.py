@@ -5,6 +5,8 @@ against it by hand.
 
 from __future__ import annotations
 
+import re
+
 import jax.numpy as jnp
 import numpy as np
 
@@ -224,3 +226,16 @@ def test_a_block_left_uncompared_by_another_blocks_wrong_shape_has_no_failures()
     x, y = r.blocks
     assert (x.name, x.failures, x.compared, x.ok) == ("x", 0, False, False), x
     assert (y.name, y.failures, y.compared, y.claimed_shape) == ("y", 5, True, (2,)), y
+
+
+def test_under_kinks_jax_a_jvps_other_convention_is_named_by_the_tangents_sides():
+    """kinks='jax' rejects |x|'s left slope at 0 in a JVP; the diagnosis names JAX's and the candidate's
+    values as the slopes from the −t and +t sides (the tangent's sign decides which is left)."""
+    r = check_jvp(jnp.abs, lambda x, t: t * np.where(x > 0, 1.0, -1.0), np.zeros(1), trials=50, kinks="jax",
+                  shrink=False)
+    assert re.fullmatch(r"wrong kink convention: at entry \(0,\) \(a kink\) the candidate takes the slope from the "
+                        r"([−+])t side \((\S+)\), JAX the slope from the ([−+])t side \((\S+)\) \(kinks='jax'\)",
+                        r.diagnosis), r.diagnosis
+    m = re.fullmatch(r".*the candidate takes the slope from the ([−+])t side \((\S+)\), JAX the slope from the "
+                     r"([−+])t side \((\S+)\).*", r.diagnosis)
+    assert m.group(1) != m.group(3) and float(m.group(2)) == -float(m.group(4)), r.diagnosis

@@ -29,7 +29,7 @@ from ..tolerances import kink_tolerance
 from . import diagnosis as dx
 from .blocks import make_blocks, out_names
 from .compare import errors
-from .kinks import classify, near_kink
+from .kinks import AXIS_SIDES, TANGENT_SIDES, classify, near_kink
 from .outcome import dims, worst_entries
 from .problem import Block, Problem
 from .programs import (
@@ -95,9 +95,10 @@ def diagnose_block(P: Problem, bi: int, b: Block, t: int, claimed: list[np.ndarr
                 return (f"wrong at a kink: at entry {idx} the candidate gives {c_:.6g}, outside JAX's "
                         f"one-sided derivatives [{min(L_, R_):.6g}, {max(L_, R_):.6g}]")
             if others_ok:
+                sides = TANGENT_SIDES if P.kind == "jvp" else AXIS_SIDES  # pragma: no mutate - interned literal
                 return (f"wrong kink convention: at entry {idx} (a kink) the candidate takes "
-                        f"{classify(c_, L_, R_, tk)} ({c_:.6g}), JAX {classify(r_, L_, R_, tk)} ({r_:.6g})"
-                        " (kinks='jax')")
+                        f"{classify(c_, L_, R_, tk, sides)} ({c_:.6g}), JAX {classify(r_, L_, R_, tk, sides)} "
+                        f"({r_:.6g}) (kinks='jax')")
     # clean global patterns first
     d = dx.diagnose_values(c, r, out_shape=b.out_shape, in_shape=b.in_shape, dims=dims(P, shapes),
                            rtol=tol.rtol, atol=tol.atol, pattern_rtol=prt)
