@@ -239,3 +239,12 @@ def test_under_kinks_jax_a_jvps_other_convention_is_named_by_the_tangents_sides(
     m = re.fullmatch(r".*the candidate takes the slope from the ([−+])t side \((\S+)\), JAX the slope from the "
                      r"([−+])t side \((\S+)\).*", r.diagnosis)
     assert m.group(1) != m.group(3) and float(m.group(2)) == -float(m.group(4)), r.diagnosis
+
+
+def test_a_vjp_and_a_jvp_check_of_one_trial_run():
+    """One trial is a valid check: the candidate's output structure is traced with trial 0's cotangent or
+    tangent (kills `a[0]` → `a[1]` there, an IndexError with a single trial)."""
+    r = check_vjp(jnp.sin, lambda x, ct: ct * jnp.cos(x), np.zeros(3), trials=1)
+    assert r.ok and r.trials == 1, str(r)
+    r = check_jvp(jnp.sin, lambda x, t: t * jnp.cos(x), np.zeros(3), trials=1)
+    assert r.ok and r.trials == 1, str(r)

@@ -111,7 +111,8 @@ def check_ties_within(P: Problem, blocks: list[Block], leaves: list[np.ndarray],
             tk = g.size * kink_tolerance(tol, P.tol_key, scale, terms=2)
             lo, hi = np.minimum(Dm[k], Dp[k]), np.maximum(Dm[k], Dp[k])
             total = c[:, g].sum(axis=1)
-            bad = (total < lo - tk) | (total > hi + tk) | ~np.isfinite(total)
+            # outside [lo − tk, hi + tk], or not finite (clip moves an inf to a bound, and NaN ≠ NaN)
+            bad = total != np.clip(total, lo - tk, hi + tk)
             if not bad.any():
                 continue
             o = int(np.flatnonzero(bad)[0])
