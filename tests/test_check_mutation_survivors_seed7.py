@@ -248,3 +248,15 @@ def test_a_vjp_and_a_jvp_check_of_one_trial_run():
     assert r.ok and r.trials == 1, str(r)
     r = check_jvp(jnp.sin, lambda x, t: t * jnp.cos(x), np.zeros(3), trials=1)
     assert r.ok and r.trials == 1, str(r)
+
+
+def test_the_descent_step_records_verify_through_the_gradient_their_step_implies():
+    """A `step` record is checked as (x − step(x))/η against jax.grad (RULES L-4, L-6); η = 0.1 here, so
+    multiplying by η instead is off by 100 (kills `/ eta` → `* eta`)."""
+    from chainrule.reference.catalog.verify import verify_rule
+
+    for name in ("descent_step_w", "descent_step_b"):
+        rule = by_name(name)
+        assert rule.reference == "step" and rule.params["eta"] == 0.1
+        result = verify_rule(rule, trials=10, seed=0)
+        assert result.ok, result.message
