@@ -125,7 +125,7 @@ def diagnose_block(P: Problem, bi: int, b: Block, t: int, claimed: list[np.ndarr
                 n_e, n_t = len(entries), ok.shape[1]
                 # equivalent mutants (no mutate): there is at least one entry here, so <= 1 is == 1
                 what = "the wrong entry" if n_e == 1 else f"all {n_e} wrong entries"  # pragma: no mutate
-                verb = "lies" if n_e == 1 else "lie"
+                verb = "lies" if n_e == 1 else "lie"  # pragma: no mutate - equivalent, as above
                 return (f"wrong only near a kink: {what} of trial {t + 1}{edge_note} {verb} within 0.1 of a point "
                         f"where JAX's derivative jumps, and {n_t - len(fails)} of {n_t} trials pass")
     # holds only for symmetric matrices?
