@@ -260,3 +260,34 @@ def test_the_descent_step_records_verify_through_the_gradient_their_step_implies
         assert rule.reference == "step" and rule.params["eta"] == 0.1
         result = verify_rule(rule, trials=10, seed=0)
         assert result.ok, result.message
+
+
+def _max_minus_min_grad_counting_a_tie_once(x):
+    """∂(max x − min x): e_j for every maximum minus e_k for the first minimum; at x[0] = x[1] that is
+    (1, 1) − (1, 0) = (0, 1), each share between its one-sided slopes (−1 and 1), the sum 1, not 0."""
+    g = (x == x.max()).astype(x.dtype)
+    g[np.argmin(x)] -= 1.0
+    return g
+
+
+def test_a_tie_whose_group_rate_is_zero_says_so():
+    """max x − min x does not change when the tied pair moves together: JAX's rate along the tie is 0 from
+    either side, and shares adding up to 1 are wrong at the tie (kills `abs(hi - lo)` → `abs(hi % lo)`,
+    which raised ZeroDivisionError at lo = 0)."""
+    r = check_gradient(lambda x: jnp.max(x) - jnp.min(x), _max_minus_min_grad_counting_a_tie_once, np.zeros(2),
+                       seed=0, shrink=False)
+    assert re.fullmatch(r"wrong at a tie: where x\[0\] = x\[1\] = \S+ \(trial \d+; 2 equal entries of x\), the "
+                        r"candidate gives shares to 1 of the 2 tied entries: shares 0 \+ 1 = 1, but moving them "
+                        r"together changes f at rate 0 from either side \(JAX's shares: 0 \+ 0\); .*", r.diagnosis), \
+        r.diagnosis
+
+
+def test_a_constant_within_the_tolerance_does_not_make_a_vjp_nonlinear():
+    """A VJP of scale 10⁶ with an extra diagonal term and a constant 1e-9 (far inside rtol·scale = 1e-3):
+    the rebuilt Jacobian names the diagonal term; the constant is no evidence of a term not multiplied by
+    the cotangent (kills `10 atol + rtol * scale` → `rtol // scale` in the linearity test, a threshold of
+    1e-11 that called it "not linear")."""
+    r = check_vjp(lambda x: 1e6 * jnp.sin(x), lambda x, ct: ct * 1e6 * jnp.cos(x) + 1e3 * ct * x ** 2 + 1e-9,
+                  np.zeros(4), trials=10, shrink=False)
+    assert r.diagnosis.startswith("dropped term: wrong on the diagonal only (the off-diagonal entries agree)"), \
+        r.diagnosis
