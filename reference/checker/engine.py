@@ -125,7 +125,7 @@ def run_many(jobs: Sequence[tuple[Problem, list[tuple[int, ...]], int, int]], *,
 
 
 def prepare(P: Problem, shapes: list[tuple[int, ...]], trials: int, seed: int,
-            structs: tuple[Any, Any] | None = None) -> Prepared | CheckReport:
+            structs: tuple[Any, Any] | None = None) -> Prepared | CheckReport:  # pragma: no mutate - annotations
     """Draw the trials and check what the candidate returns; a report when that already fails.
 
     ``structs`` is ``(f's output, the candidate's output)`` as ``jax.eval_shape`` gave them for this very
