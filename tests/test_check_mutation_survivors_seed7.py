@@ -291,3 +291,14 @@ def test_a_constant_within_the_tolerance_does_not_make_a_vjp_nonlinear():
                   np.zeros(4), trials=10, shrink=False)
     assert r.diagnosis.startswith("dropped term: wrong on the diagonal only (the off-diagonal entries agree)"), \
         r.diagnosis
+
+
+def test_two_scattered_wrong_entries_are_named_as_two_entries():
+    """Two wrong entries of a 4 × 4 Jacobian, in different rows and columns: "2 wrong entries of 16 at
+    (0, 1), (2, 3)" (kills `nbad <= 3` → `nbad == 3`, which sent two entries on to the low-rank analysis)."""
+    J = np.random.default_rng(4).standard_normal((4, 4))
+    wrong = J.copy()
+    wrong[0, 1] += 1.0
+    wrong[2, 3] -= 2.0
+    d = diagnose_values(wrong, J, out_shape=(4,), in_shape=(4,), rtol=RTOL, atol=ATOL)
+    assert d == "2 wrong entries of 16 at (0, 1), (2, 3) (the others agree)", d
