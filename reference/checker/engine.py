@@ -360,5 +360,7 @@ def shape_failure(P: Problem, report: CheckReport, leaves: list[np.ndarray], ext
     report.block = b.name
     report.claimed, report.expected = c, r
     report.wrt_shape, report.out_shape = tuple(b.in_shape), tuple(b.out_shape)
-    diagnosis = diags[0][3] if len(diags) == 1 else "; ".join(f"{bb.name}: {dd}" for bb, _, _, dd in diags)
+    # equivalent mutants (no mutate): with one diagnosis, diags[0] is diags[-1]
+    diagnosis = diags[0][3] if len(diags) == 1 else "; ".join(  # pragma: no mutate
+        f"{bb.name}: {dd}" for bb, _, _, dd in diags)
     return fail(report, diagnosis, trial=0)
