@@ -96,7 +96,7 @@ class RuleResult:
         return d
 
 
-def select(rules: Iterable[Rule], pattern: str | None) -> list[Rule]:
+def select(rules: Iterable[Rule], pattern: str | None) -> list[Rule]:  # pragma: no mutate - annotations (PEP 563)
     """Rules matching ``pattern``: comma-separated terms, each case-insensitive; a rule matching any is selected.
 
     * a RULES ID (``L-3``, ``LAYER-2``, ``CB-70``) selects exactly that ID (``C-1`` is not ``C-10``), and so

@@ -367,7 +367,7 @@ def _pattern_rtol(P: Problem) -> float:
 
 
 def _linearity(pr: _Products, P: Problem, b: Block, claimed_t: np.ndarray, leaves: list[np.ndarray],
-               extra: dict[str, Any]) -> str | None:
+               extra: dict[str, Any]) -> str | None:  # pragma: no mutate - annotations (PEP 563)
     """A VJP must be linear in ``ct`` (a JVP in ``t``): zero for a zero vector, and the rebuilt Jacobian
     applied to the trial's vector gives back the candidate's own product."""
     vjp = P.kind == "vjp"  # pragma: no mutate - equivalent: "vjp" sorts after every other kind, so >= is ==

@@ -32,7 +32,8 @@ __all__ = ["judge"]
 def judge(P: Problem, report: CheckReport, blocks: list[Block], leaves: list[np.ndarray],
              extra: dict[str, Any], edge: np.ndarray, claimed: list[np.ndarray], ref: list[np.ndarray],
              witnesses: list[list[np.ndarray]], shapes: list[tuple[int, ...]], traceable: bool,
-             primal_ok: np.ndarray, skipped: Mapping[int, str] | None = None) -> CheckReport:
+             primal_ok: np.ndarray,
+             skipped: Mapping[int, str] | None = None) -> CheckReport:  # pragma: no mutate - annotations (PEP 563)
     """Judge one run: ``claimed`` and ``ref`` hold every block over all trials (leading axis), ``edge``
     marks the edge trials, ``primal_ok`` where f itself is finite. ``skipped`` maps the (0-based) edge
     trials on which the candidate raised a numerical error (the engine filled their claimed values with

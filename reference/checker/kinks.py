@@ -131,7 +131,8 @@ def accept_kinks(P: Problem, bi: int, part: np.ndarray, L: np.ndarray, R: np.nda
                   claimed: list[np.ndarray], ref: list[np.ndarray], ok: np.ndarray,
                   kink_info: dict[tuple[int, int], tuple[np.ndarray, np.ndarray]],
                   conventions: dict[tuple[int, int], list[tuple[str, str]]],
-                  lo: np.ndarray | None = None, hi: np.ndarray | None = None) -> bool:
+                  lo: np.ndarray | None = None,  # pragma: no mutate - annotations (PEP 563)
+                  hi: np.ndarray | None = None) -> bool:  # pragma: no mutate - annotations (PEP 563)
     """Accept failing trials ``part`` of block ``bi`` whose mismatches all sit at kinks, between JAX's
     one-sided derivatives ``L``, ``R`` (``kinks="between"``), or within ``[lo, hi]``: the range of JAX's
     derivatives at the trial's ties broken in random orders (:func:`tie_broken`; at a three-way tie of
