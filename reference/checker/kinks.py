@@ -18,14 +18,19 @@ from .perturbed import reference_rows
 from .problem import Block, Problem, is_float
 from .programs import as_args, cached, diff_tree, upcast, wrt_function
 
-__all__ = ["AXIS_SIDES", "SCAN_POINTS", "TANGENT_SIDES", "TIE_BREAKS", "accept_kinks", "classify", "column_fn",
-           "has_ties", "near_kink", "one_sided", "settle_kinks", "tie_broken"]
+__all__ = ["AXIS_SIDES", "JUMP_RATIO", "SCAN_POINTS", "TANGENT_SIDES", "TIE_BREAKS", "accept_kinks", "classify",
+           "column_fn", "has_ties", "near_kink", "one_sided", "settle_kinks", "tie_broken"]
 
 
 SCAN_POINTS = 41
 
 #: Points per trial at which :func:`tie_broken` breaks the trial's ties, each in a random order.
 TIE_BREAKS = 32
+
+#: A scanned derivative jumps where one step of the scan differs more than this many times its neighbours'
+#: steps. Equivalent mutants (no mutate): a kink's step is 10⁴ and more times its smooth neighbours' on the
+#: scan's grid, so no derivative one meets tells 10 from 11.
+JUMP_RATIO = 10  # pragma: no mutate
 
 
 def column_fn(P: Problem, block: Block) -> Callable[..., Any]:
@@ -122,7 +127,7 @@ def near_kink(P: Problem, block: Block, leaves: list[np.ndarray], extra: dict[st
         d = np.abs(np.diff(g))
         left = np.concatenate([[0.0], d[:-1]])
         right = np.concatenate([d[1:], [0.0]])
-        jump = (d > max(tol, 1e-3 * float(np.max(np.abs(g)))) ) & (d > 10 * np.maximum(left, right))
+        jump = (d > max(tol, 1e-3 * float(np.max(np.abs(g))))) & (d > JUMP_RATIO * np.maximum(left, right))
         out.append(bool(jump.any()))
     return out
 
