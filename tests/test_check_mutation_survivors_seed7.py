@@ -9,6 +9,7 @@ import re
 
 import jax.numpy as jnp
 import numpy as np
+import pytest
 
 from chainrule import check_gradient, check_jacobian, check_jvp, check_vjp
 from chainrule.reference.catalog import by_name
@@ -302,3 +303,26 @@ def test_two_scattered_wrong_entries_are_named_as_two_entries():
     wrong[2, 3] -= 2.0
     d = diagnose_values(wrong, J, out_shape=(4,), in_shape=(4,), rtol=RTOL, atol=ATOL)
     assert d == "2 wrong entries of 16 at (0, 1), (2, 3) (the others agree)", d
+
+
+def test_a_value_outside_the_slopes_is_reported_at_the_first_such_entry():
+    """With several entries on relu's kink at 0 and the candidate giving 2 at each, the diagnosis names the
+    first of them in index order (kills `argwhere(at)[0]` → `[-1]`, which named the last)."""
+    def relu_grad_two_at_zero(z):
+        return np.where(z > 0, 1.0, np.where(z == 0, 2.0, 0.0))
+
+    seen_several = False
+    for seed in range(4):
+        r = check_gradient(lambda z: jnp.sum(jnp.where(z > 0, z, 0.0)), relu_grad_two_at_zero, np.zeros(6), seed=seed,
+                           shrink=False)
+        zeros = np.flatnonzero(np.asarray(r.inputs[0]) == 0)
+        seen_several |= zeros.size > 1
+        assert r.diagnosis == (f"wrong at a kink: at entry ({zeros[0]},) the candidate gives 2, outside JAX's "
+                               "one-sided derivatives [0, 1]"), (zeros, r.diagnosis)
+    assert seen_several
+
+
+def test_a_memory_budget_between_half_and_one_gib_is_written_in_mib():
+    """768 MiB is written in MiB, not as 0.75 GiB (kills `nbytes >= 2**30` → `2**29`)."""
+    with pytest.raises(ValueError, match=r"above the memory budget of 768 MiB; use mode='probe'"):
+        check_jacobian(jnp.sin, jnp.cos, np.zeros(31_623), mode="dense", memory=3 << 28)

@@ -382,12 +382,12 @@ def _linearity(pr: _Products, P: Problem, b: Block, claimed_t: np.ndarray, leave
                 f"{at_zero:.3g}): a term not multiplied by the {vec}?")
     cargs = candidate_args(P, [np.asarray(a[pr.t]) for a in leaves],
                            {k: [np.asarray(a[pr.t]) for a in v] for k, v in extra.items()}, np)
-    vecs = [np.asarray(a, np.float64).reshape(-1) for a in jax.tree_util.tree_leaves(cargs[-1])]
+    vecs = [np.asarray(a, np.float64).ravel() for a in jax.tree_util.tree_leaves(cargs[-1])]
     n_dir = sum(v.size for v in vecs)
     rows = pr.cand[res][:n_dir].reshape(n_dir, -1)
     u = np.concatenate(vecs)
     back, bound = u @ rows, float(np.max(np.abs(u) @ np.abs(rows), initial=0.0))
-    gap = np.abs(back - np.asarray(claimed_t, np.float64).reshape(-1))
+    gap = np.abs(back - np.asarray(claimed_t, np.float64).ravel())
     # equivalent mutants (no mutate): the multiple of atol only moves the bound by atol; a VJP that is not
     # linear in its vector misses it by the size of its nonlinear term, a linear one by rounding
     floor = 10 * P.tol.atol  # pragma: no mutate

@@ -160,14 +160,14 @@ def worst_entries(c: np.ndarray, r: np.ndarray, count: int = 5) -> list[tuple[tu
     c64, r64 = np.asarray(c, np.float64), np.asarray(r, np.float64)
     with np.errstate(invalid="ignore", over="ignore"):
         diff = np.abs(c64 - r64)
-    diff = np.where(np.isfinite(diff), diff, np.inf).reshape(-1)
+    diff = np.where(np.isfinite(diff), diff, np.inf).ravel()
     if diff.size == 0:
         return []
     order = np.argsort(-diff, kind="stable")[:count]
     out = []
     for flat in order:
         idx = tuple(int(i) for i in np.unravel_index(int(flat), c64.shape)) if c64.ndim else ()
-        out.append((idx, float(c64.reshape(-1)[flat]), float(r64.reshape(-1)[flat])))
+        out.append((idx, float(c64.ravel()[flat]), float(r64.ravel()[flat])))
     return out
 
 

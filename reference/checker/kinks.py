@@ -113,7 +113,7 @@ def near_kink(P: Problem, block: Block, leaves: list[np.ndarray], extra: dict[st
         e[j] = 1.0
         E.append(e.reshape(x_shape))
         outs_idx.append(int(np.ravel_multi_index(idx[:out_nd], block.out_shape)) if out_nd else 0)
-        R.append(0.1 * max(1.0, abs(float(np.asarray(x).reshape(-1)[j]))))
+        R.append(0.1 * max(1.0, abs(float(np.asarray(x).ravel()[j]))))
     E_ = jnp.asarray(np.stack(E), x.dtype)
     S = jnp.asarray(np.linspace(-1.0, 1.0, SCAN_POINTS)[None, :] * np.asarray(R)[:, None], x.dtype)
     O_ = jnp.asarray(outs_idx)
@@ -197,7 +197,7 @@ def classify(c: float, L: float, R: float, tol: float, sides: tuple[str, str] = 
 
 def has_ties(P: Problem, leaves: list[np.ndarray], t: int) -> bool:
     """Whether trial ``t`` holds two equal entries among its drawn float leaves."""
-    v = np.concatenate([np.asarray(a[t], np.float64).reshape(-1) for a, lf in zip(leaves, P.leaves, strict=True)
+    v = np.concatenate([np.asarray(a[t], np.float64).ravel() for a, lf in zip(leaves, P.leaves, strict=True)
                         if lf.drawn and is_float(lf.dtype)] or [np.zeros(0)])
     return bool(np.unique(v).size < v.size)
 
@@ -220,7 +220,7 @@ def tie_broken(P: Problem, leaves: list[np.ndarray], extra: dict[str, Any], tria
         rows[i] = rows[i].astype(dt)
     for n, t in enumerate(trials):
         rng = np.random.default_rng([0x7E, int(t)])
-        flat = [np.asarray(leaves[i][t], np.float64).reshape(-1) for i in drawn]
+        flat = [np.asarray(leaves[i][t], np.float64).ravel() for i in drawn]
         v = np.concatenate(flat)
         owner = np.concatenate([np.full(f.size, k) for k, f in enumerate(flat)])
         pos = np.concatenate([np.arange(f.size) for f in flat])

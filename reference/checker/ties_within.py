@@ -147,7 +147,7 @@ def within_message(P: Problem, b: Block, o: int, g: np.ndarray, t: int, x: np.nd
     shown = active[:MAX_SHOWN]
     more = "" if active.size <= MAX_SHOWN else f" = … ({active.size} entries)"
     names = [f"{name}{index(int(g[j]), shape)}" for j in shown]
-    value = float(np.asarray(x).reshape(-1)[g[0]])
+    value = float(np.asarray(x).ravel()[g[0]])
     where = " = ".join(names) + (" = …" if more else "") + f" = {value:.6g}"
     routed = int((np.abs(c[active]) > tb).sum())
     if routed == active.size:
