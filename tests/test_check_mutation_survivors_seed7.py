@@ -326,3 +326,14 @@ def test_a_memory_budget_between_half_and_one_gib_is_written_in_mib():
     """768 MiB is written in MiB, not as 0.75 GiB (kills `nbytes >= 2**30` → `2**29`)."""
     with pytest.raises(ValueError, match=r"above the memory budget of 768 MiB; use mode='probe'"):
         check_jacobian(jnp.sin, jnp.cos, np.zeros(31_623), mode="dense", memory=3 << 28)
+
+
+def test_errors_just_over_the_tolerance_are_close_not_a_rank_one_term_per_slice():
+    """Four entries of a (2, 2) × (2, 2) Jacobian off by 1.5·tol: every singular value is under the rank
+    floor, so no slice has rank one, and the diagnosis is "close but not exact" (kills `max rank == 1` →
+    `<= 1` per output slice, which called rank 0 everywhere "rank one in each slice")."""
+    J = np.random.default_rng(5).standard_normal((2, 2, 2, 2))
+    tol = ATOL + RTOL * np.max(np.abs(J))
+    E = 1.5 * tol * np.eye(4)[::-1].reshape(2, 2, 2, 2)
+    d = diagnose_values(J + E, J, out_shape=(2, 2), in_shape=(2, 2), rtol=RTOL, atol=ATOL)
+    assert d.startswith("close but not exact: relative error 1.5e-09 (tolerance rtol 1e-09)"), d
