@@ -337,3 +337,18 @@ def test_errors_just_over_the_tolerance_are_close_not_a_rank_one_term_per_slice(
     E = 1.5 * tol * np.eye(4)[::-1].reshape(2, 2, 2, 2)
     d = diagnose_values(J + E, J, out_shape=(2, 2), in_shape=(2, 2), rtol=RTOL, atol=ATOL)
     assert d.startswith("close but not exact: relative error 1.5e-09 (tolerance rtol 1e-09)"), d
+
+
+def test_a_numpy_candidate_that_raises_at_once_reports_the_inputs_of_that_first_call():
+    """A candidate that raises on its first call (trial 0, while the check learns its output's shape) keeps
+    trial 0's arguments in report.inputs, the ones it was called with (kills `trial_inputs(P, leaves, 0)` →
+    `-1`, the last trial's)."""
+    seen = []
+
+    def raises(x):
+        seen.append(np.array(x))
+        raise KeyError("no such layer")
+
+    r = check_gradient(lambda x: jnp.sum(jnp.sin(x)), raises, np.zeros(3), trials=10)
+    assert r.stopped and r.trial == 0 and r.diagnosis.startswith("the candidate raised KeyError"), str(r)
+    np.testing.assert_array_equal(np.asarray(r.inputs[0]), seen[0])  # its first call in NumPy (later: hints)

@@ -113,7 +113,7 @@ def check_ties(P: Problem, blocks: list[Block], leaves: list[np.ndarray], extra:
             # a floor of 1 instead of 0 moves it by rtol, below any difference a tie produces
             tb = tol.atol + tol.rtol * max(float(np.max(np.abs(ra), initial=0.0)),  # pragma: no mutate
                                            float(np.max(np.abs(rb), initial=0.0)))  # pragma: no mutate
-            differs = ((np.abs(ca - ra) > tb) | (np.abs(cb - rb) > tb))[:, tied].any(axis=0)
+            differs = np.logical_or(np.abs(ca - ra) > tb, np.abs(cb - rb) > tb)[:, tied].any(axis=0)
             items.extend((t, int(j)) for j in tied[differs])
         if not items:
             continue
