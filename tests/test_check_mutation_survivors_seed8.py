@@ -1,0 +1,42 @@
+"""Behaviour tests that kill the seed-8 sample's surviving mutants (issue 16), a fresh sample of the code
+after the seed-7 survivors were dealt with. Each names the mutant it kills and was checked against it by hand.
+"""
+
+from __future__ import annotations
+
+import jax.numpy as jnp
+import numpy as np
+
+from chainrule import check_gradient, check_jacobian
+
+
+def _first_two_maxima(x):
+    """∂ x[argmax x] routed to the first two maxima (JAX: all to the first): 1 + 1 at a tie, not 1."""
+    x = np.asarray(x)
+    g = np.zeros_like(x)
+    g[np.flatnonzero(x == x.max())[:2]] = 1.0
+    return g
+
+
+def test_a_tie_names_the_entries_the_candidate_or_jax_uses_not_only_those_both_use():
+    """Three equal maxima; the candidate gives 1 to the first two, JAX all to the first: the message names the
+    entries either of them uses, x[0] and x[1] (kills `|c| > tb | |r| > tb` → `&`, which kept x[0] alone,
+    then fell back to all three: "gives shares to 2 of the 3")."""
+    r = check_gradient(lambda x: x[jnp.argmax(x)], _first_two_maxima, np.zeros(5), seed=0, shrink=False)
+    assert r.diagnosis.startswith("wrong at a tie: where x[0] = x[1] = 0.324967 (trial 92; 3 equal entries of x), "
+                                  "the candidate routes the gradient to all 2 tied entries: shares 1 + 1 = 2, but "
+                                  "moving them together changes f at rate 1 from either side"), r.diagnosis
+
+
+def test_a_probed_jacobian_wrong_in_two_blocks_reports_the_first_blocks_entries():
+    """Rebuilt densely after probe mode, two wrong blocks are both named, and the report's block, worst
+    entries and values are the first block's, ∂f/∂x (kills `diags[0]` → `diags[-1]`, ∂f/∂y's)."""
+    def jac(x, y):
+        return 2 * jnp.diag(jnp.cos(x) * jnp.cos(y)), 3 * jnp.diag(-jnp.sin(x) * jnp.sin(y))
+
+    r = check_jacobian(lambda x, y: jnp.sin(x) * jnp.cos(y), jac, np.zeros(4), np.zeros(4), argnums=(0, 1),
+                       mode="probe", trials=10, shrink=False)
+    assert r.diagnosis == "∂f/∂x: off by a constant factor 2; ∂f/∂y: off by a constant factor 3", r.diagnosis
+    assert r.block == "∂f/∂x" and r.entries and all(e.block == "∂f/∂x" for e in r.entries), (r.block, r.entries)
+    e = r.entries[0]
+    assert e.claimed == 2 * e.expected, e
