@@ -62,7 +62,9 @@ def _close(a: np.ndarray, b: np.ndarray, rtol: float) -> bool:
     scale = float(np.max(np.abs(b), initial=0.0))
     if not (np.all(np.isfinite(a)) and np.all(np.isfinite(b))):
         return False
-    return float(np.max(np.abs(a - b), initial=0.0)) <= rtol * scale + 1e-300
+    # equivalent mutants (no mutate): the initial value counts only for an empty difference, where 0 and −1
+    # are both within the bound
+    return float(np.max(np.abs(a - b), initial=0.0)) <= rtol * scale + 1e-300  # pragma: no mutate
 
 
 def _denominator(r: np.ndarray, out_shape: tuple[int, ...], in_shape: tuple[int, ...]) -> np.ndarray:

@@ -63,8 +63,8 @@ def directional(P: Problem, ins: tuple[int, ...], out_leaf: int | None) -> Calla
         if P.kind == "gradient":
             return outs[0][None]  # a gradient's f is scalar: its one-entry vector
         if P.kind == "vjp":
-            return jnp.reshape(sum(jnp.sum(o * c.astype(o.dtype)) for o, c in zip(outs, ex["ct"], strict=True)),
-                               (-1,))
+            pairs = zip(outs, ex["ct"], strict=True)  # pragma: no mutate - one ct per output: strict= never matters
+            return jnp.reshape(sum(jnp.sum(o * c.astype(o.dtype)) for o, c in pairs), (-1,))
         return jnp.reshape(outs[out_leaf], (-1,))
 
     return jax.jit(jax.vmap(lambda lv, ex, E: (one(lv, ex, E, -1.0), one(lv, ex, E, 1.0))))
