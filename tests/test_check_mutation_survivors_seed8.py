@@ -40,3 +40,22 @@ def test_a_probed_jacobian_wrong_in_two_blocks_reports_the_first_blocks_entries(
     assert r.block == "∂f/∂x" and r.entries and all(e.block == "∂f/∂x" for e in r.entries), (r.block, r.entries)
     e = r.entries[0]
     assert e.claimed == 2 * e.expected, e
+
+
+def _abs_difference_grad_one_sided_at_ties(x, y):
+    """∂|x − y|: (1, 0) at x = y, each partial within [−1, 1], but the sum is 1 where moving both together
+    changes nothing."""
+    gx = np.where(x > y, 1.0, np.where(x < y, -1.0, 1.0))
+    gy = np.where(x > y, -1.0, np.where(x < y, 1.0, 0.0))
+    return gx, gy
+
+
+def test_a_tie_between_two_arguments_along_which_f_is_constant_has_rate_zero():
+    """|x − y| does not change along the tie direction: JAX's derivative there "is 0 from either side", and
+    partials adding up to 1 are wrong at the tie (the rate test is math.isclose now; the old `abs(hi − lo)`
+    was under a pragma that hid `hi % lo`, a ZeroDivisionError at lo = 0)."""
+    r = check_gradient(lambda x, y: jnp.sum(jnp.abs(x - y)), _abs_difference_grad_one_sided_at_ties, np.zeros(4),
+                       np.zeros(4), argnums=(0, 1), seed=0, shrink=False)
+    assert r.diagnosis.startswith("wrong at a tie: where x[3] = y[3] (trial 92), the candidate's ∂f/∂x[3] + "
+                                  "∂f/∂y[3] = 1 + 0 = 1, but JAX's derivative along the tie direction (x[3] and "
+                                  "y[3] moved together) is 0 from either side (JAX's partials: 1 + -1)"), r.diagnosis

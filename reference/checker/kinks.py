@@ -145,6 +145,10 @@ def accept_kinks(P: Problem, bi: int, part: np.ndarray, L: np.ndarray, R: np.nda
     entry in the middle). True when every trial was accepted."""
     tol = P.tol
     all_ok = True
+    # equivalent mutants (no mutate): kinks is validated to "between" or "jax", and "jax" sorts after
+    # "between", so <= is ==; the kind literals are interned, so == is `is`
+    between = P.opts["kinks"] == "between"  # pragma: no mutate
+    sides = TANGENT_SIDES if P.kind == "jvp" else AXIS_SIDES  # pragma: no mutate
     for n, t in enumerate(part):
         c = claimed[bi][t].astype(np.float64)
         r = ref[bi][t].astype(np.float64)
@@ -158,19 +162,14 @@ def accept_kinks(P: Problem, bi: int, part: np.ndarray, L: np.ndarray, R: np.nda
         kink_info[(bi, int(t))] = (L[n], R[n])
         good = np.abs(c - r) <= tb
         inside = (c >= low - tk) & (c <= high + tk)
-        # equivalent mutants (no mutate): kinks is validated to "between" or "jax", and "jax" sorts after
-        # "between", so <= is ==; | and + agree on boolean arrays
-        accepted = good | (at_kink & inside) if P.opts["kinks"] == "between" else good  # pragma: no mutate
-        # equivalent mutants (no mutate): every entry that is not good is at a kink once all are accepted
-        if np.all(accepted & np.isfinite(c)) and (at_kink & ~good).any():  # pragma: no mutate
-            ok[bi, t] = True
-            sel = at_kink & ~good
-            sides = TANGENT_SIDES if P.kind == "jvp" else AXIS_SIDES  # pragma: no mutate - an interned kind literal
-            conventions[(bi, int(t))] = [(classify(c_, L_, R_, tk, sides), classify(r_, L_, R_, tk, sides))
-                                         for c_, r_, L_, R_ in zip(c[sel], r[sel], L[n][sel], R[n][sel],
-                                                                   strict=True)]
-        else:
+        accepted = np.logical_or(good, at_kink & inside) if between else good
+        if not np.all(accepted & np.isfinite(c)):
             all_ok = False
+            continue
+        ok[bi, t] = True  # a failing trial whose entries that are not good all sit at kinks, accepted
+        sel = at_kink & ~good
+        conventions[(bi, int(t))] = [(classify(c_, L_, R_, tk, sides), classify(r_, L_, R_, tk, sides))
+                                     for c_, r_, L_, R_ in zip(c[sel], r[sel], L[n][sel], R[n][sel], strict=True)]
     return all_ok
 
 

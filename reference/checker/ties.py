@@ -164,8 +164,7 @@ def tie_message(P: Problem, A: Block, B: Block, o: int, j: int, t: int, ca: floa
         out = A.name[1:A.name.index("/∂")] + index(o, tuple(A.out_shape))
     else:
         out = "(ctᵀf)" if P.kind == "vjp" else "f"  # pragma: no mutate - equivalent: "vjp" sorts last, >= is ==
-    # equivalent mutants (no mutate): < vs <= differ only when |hi − lo| lands exactly on the bound
-    if abs(hi - lo) <= 1e-9 * max(1.0, abs(lo)):  # pragma: no mutate
+    if math.isclose(hi, lo, rel_tol=1e-9, abs_tol=1e-9):
         jax_side = f"is {lo:.6g} from either side"
     else:
         jax_side = f"are {lo:.6g} and {hi:.6g} (one side each)"

@@ -157,7 +157,7 @@ def within_message(P: Problem, b: Block, o: int, g: np.ndarray, t: int, x: np.nd
     shares = " + ".join(f"{v:.6g}" for v in c[shown]) + (" + …" if more else "")
     jax_shares = " + ".join(f"{v:.6g}" for v in r[shown]) + (" + …" if more else "")
     total = float(c[active].sum())
-    if abs(hi - lo) <= 1e-9 * max(1.0, abs(lo)):
+    if math.isclose(hi, lo, rel_tol=1e-9, abs_tol=1e-9):
         rate = f"at rate {lo:.6g} from either side"
     else:
         rate = f"at rates {lo:.6g} and {hi:.6g} (one side each)"
