@@ -286,7 +286,8 @@ def dropped_note(P: Problem, leaves: list[np.ndarray], trials: list[int], not_fi
     if inf:
         conds = ", ".join(f"{path} is singular" if not np.isfinite(c) or c > 1e15 else f"{path} has condition ≈ {c:.0e}"
                           for path, c in condition_numbers(P, leaves, inf))
-        at = "" if len(inf) == len(trials) else f" at {len(inf)} of them"
+        # equivalent mutants (no mutate): inf is a subset of trials, so >= is ==
+        at = "" if len(inf) == len(trials) else f" at {len(inf)} of them"  # pragma: no mutate
         why.append(f"JAX's derivative is not finite{at}{f' ({conds})' if conds else ''}")
     if len(inf) < len(trials):
         at = "" if not inf else f" at {len(trials) - len(inf)}"

@@ -106,7 +106,7 @@ def check_ties(P: Problem, blocks: list[Block], leaves: list[np.ndarray], extra:
             tied = np.flatnonzero((xa == xb) & ~np.isin(xa, np.asarray(P.opts["kink_points"], xa.dtype)))
             if not tied.size:
                 continue
-            m = max(1, math.prod(A.out_shape))
+            m = math.prod(A.out_shape)  # a failing block has entries: never 0
             ca, ra = (a[t].astype(np.float64).reshape(m, -1) for a in (claimed[ia], ref[ia]))
             cb, rb = (a[t].astype(np.float64).reshape(m, -1) for a in (claimed[ib], ref[ib]))
             # equivalent mutants (the initial values): this bound only picks which tied entries to examine;
@@ -134,7 +134,7 @@ def check_ties(P: Problem, blocks: list[Block], leaves: list[np.ndarray], extra:
         for k, (t, j) in enumerate(items):
             if not (ok[ia, t] and ok[ib, t]):
                 continue  # this trial already failed at an earlier tie
-            m = max(1, math.prod(A.out_shape))
+            m = math.prod(A.out_shape)  # a failing block has entries: never 0
             ca, ra = (a[t].astype(np.float64).reshape(m, -1)[:, j] for a in (claimed[ia], ref[ia]))
             cb, rb = (a[t].astype(np.float64).reshape(m, -1)[:, j] for a in (claimed[ib], ref[ib]))
             scale = max(float(np.max(np.abs(ref[ia][t]), initial=0.0)), float(np.max(np.abs(ref[ib][t]), initial=0.0)))

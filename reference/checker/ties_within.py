@@ -78,7 +78,7 @@ def check_ties_within(P: Problem, blocks: list[Block], leaves: list[np.ndarray],
     for bi, b in enumerate(blocks):
         if b.product or b.in_leaf is None:
             continue
-        m = max(1, math.prod(b.out_shape))
+        m = math.prod(b.out_shape)  # a failing block has entries: never 0
         items: list[tuple[int, np.ndarray]] = []
         for t in sorted(t for (bj, t) in accepted if bj == bi and ok[bi, t]):
             c, r = (a[t].astype(np.float64).reshape(m, -1) for a in (claimed[bi], ref[bi]))
