@@ -146,7 +146,7 @@ def judge(P: Problem, report: CheckReport, blocks: list[Block], leaves: list[np.
         # only a check without one ordinary trial (never drawn: one trial in ten is an edge trial) keeps it
         c_vs, j_vs, c_ok, j_ok = 0.0, 0.0, True, True  # pragma: no mutate
         for bi in range(len(blocks)):
-            sel = keep & ~edge
+            sel = np.logical_and(keep, ~edge)
             if not sel.any():
                 continue
             _, rc, oc, _ = errors(claimed[bi][sel], fd[bi][sel], ftol)
