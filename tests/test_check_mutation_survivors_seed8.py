@@ -70,3 +70,39 @@ def test_verify_catalog_draws_100_trials_per_configuration_by_default():
     rule = by_name("jac_mul_w")
     (result,) = verify_catalog([rule])
     assert result.ok and result.trials == 100 * len(rule.sizes), result
+
+
+def test_a_value_below_both_slopes_is_named_as_another_tie_order():
+    """classify: with slopes 1 and 3, 0.5 lies below both by more than the tolerance, so only a tie broken
+    in another order explains it (kills `c < min(L, R) - tol` → `* tol`, which called it "between")."""
+    from chainrule.reference.checker.kinks import classify
+
+    assert classify(0.5, 1.0, 3.0, 1e-6) == "the derivative at the tie broken in another order"
+    assert classify(3.5, 1.0, 3.0, 1e-6) == "the derivative at the tie broken in another order"
+    assert classify(1.5, 1.0, 3.0, 1e-6) == "a value between the slopes"
+
+
+def test_a_rule_results_json_keeps_finite_errors_and_nulls_the_rest():
+    """RuleResult.to_json: a measured error is a number, a wrong shape's (NaN, nothing compared) is null
+    (kills `if np.isfinite(…)` → `if not …`, which nulled the numbers and kept NaN)."""
+    import json
+
+    from chainrule.analytic.structured import Diagonal
+    from chainrule.reference.catalog import Arg, Rule, by_name
+    from chainrule.reference.catalog.verify import verify_rule
+
+    good = verify_rule(by_name("jac_mul_w"), trials=10).to_json()
+    assert isinstance(good["max_abs_error"], float) and isinstance(good["max_rel_error"], float), good
+    json.dumps(good, allow_nan=False)
+
+    def mul(w, x):
+        return w * x
+
+    def too_short(w, x):
+        return Diagonal(x[:2])
+
+    rule = Rule("jac_mul_w_short_test", "E-7", "elementwise", "§4.2", mul, too_short,
+                (Arg("w", ("n",)), Arg("x", ("n",))), "w", ({"n": 3},))
+    bad = verify_rule(rule, trials=10).to_json()
+    assert bad["status"] == "fail" and bad["max_abs_error"] is None and bad["max_rel_error"] is None, bad
+    json.dumps(bad, allow_nan=False)

@@ -32,6 +32,7 @@ A trial passes when ``max|claimed − JAX| ≤ atol + rtol·max|JAX|``, with ``(
 from __future__ import annotations
 
 import fnmatch
+import math
 import time
 import zlib
 from collections.abc import Callable, Iterable, Mapping
@@ -280,7 +281,7 @@ def _pending(rule: Rule, trials: int, seed: int, dtype: str) -> _Pending:
     """The engine jobs of every shape configuration of ``rule`` (or a failed result if one cannot be drawn)."""
     result = RuleResult(
         name=rule.name, id=rule.id, topic=rule.topic, section=rule.section, status="pass",
-        trials=0, max_abs_error=0.0, max_rel_error=0.0, dtype=dtype,
+        trials=0, max_abs_error=math.nan, max_rel_error=math.nan, dtype=dtype,  # NaN: nothing compared yet
         shapes=[rule.describe_shapes(s) for s in rule.sizes],
     )
     item = _Pending(rule, result, f"reproduce: chainrule verify -k {rule.name} --seed {seed} --dtype {dtype}")
@@ -310,9 +311,9 @@ def _judge(item: _Pending, reports: list[CheckReport], trials: int, seed: int) -
     rule, result = item.rule, item.result
     for where, report in zip(item.wheres, reports, strict=True):
         result.trials += trials
-        if np.isfinite(report.max_abs_error):
-            result.max_abs_error = max(result.max_abs_error, float(report.max_abs_error))
-            result.max_rel_error = max(result.max_rel_error, float(report.max_rel_error))
+        # the largest measured error; a configuration that compared nothing (a wrong shape: NaN) adds none
+        result.max_abs_error = float(np.fmax(result.max_abs_error, report.max_abs_error))
+        result.max_rel_error = float(np.fmax(result.max_rel_error, report.max_rel_error))
         if not report.ok:
             trial = "" if report.trial is None else f", trial {report.trial + 1}/{trials}"
             result.status, result.diagnosis = "fail", report.diagnosis

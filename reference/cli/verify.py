@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import math
 import sys
 import time
 from pathlib import Path
@@ -104,7 +105,8 @@ def _run(args: argparse.Namespace) -> int:
     sizes = {rule.name: rule.describe_sizes() for rule in rules}
     for r in results:
         table.add_row(_STATUS[r.status], r.name, r.id,
-                      sizes[r.name], str(r.trials), f"{r.max_rel_error:.1e}")
+                      sizes[r.name], str(r.trials),
+                      f"{r.max_rel_error:.1e}" if math.isfinite(r.max_rel_error) else "n/a")  # n/a: none compared
     out.print(table)
     for r in failed:
         out.print(f"[bold red]FAIL[/bold red] {r.message}", highlight=False, soft_wrap=True)
