@@ -106,3 +106,18 @@ def test_a_rule_results_json_keeps_finite_errors_and_nulls_the_rest():
     bad = verify_rule(rule, trials=10).to_json()
     assert bad["status"] == "fail" and bad["max_abs_error"] is None and bad["max_rel_error"] is None, bad
     json.dumps(bad, allow_nan=False)
+
+
+def test_a_candidate_of_lower_precision_reports_the_inputs_of_its_first_call():
+    """A NumPy candidate that returns float32 for float64 inputs fails "wrong dtype" at trial 0, and
+    report.inputs are trial 0's arguments, the ones of its first call (kills `trial_inputs(P, leaves, 0)` →
+    `-1` in that failure, the last trial's)."""
+    seen = []
+
+    def float32_grad(x):
+        seen.append(np.array(x))
+        return np.cos(x).astype(np.float32)
+
+    r = check_gradient(lambda x: jnp.sum(jnp.sin(x)), float32_grad, np.zeros(3), trials=10)
+    assert r.trial == 0 and r.diagnosis.startswith("wrong dtype: the candidate returns float32 for float64"), str(r)
+    np.testing.assert_array_equal(np.asarray(r.inputs[0]), seen[0])

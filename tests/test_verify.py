@@ -92,7 +92,8 @@ def test_a_batch_reports_every_rule_as_it_is_alone_and_names_the_one_whose_prima
     assert [r.diagnosis for r in together] == [r.diagnosis for r in alone]
     assert "the primal raised" in together[2].message and "this primal cannot be traced" in together[2].message
     for t, a in zip(together, alone, strict=True):
-        assert t.trials == a.trials and t.max_rel_error == pytest.approx(a.max_rel_error, rel=1e-6, abs=1e-15, nan_ok=True)
+        assert t.trials == a.trials
+        assert t.max_rel_error == pytest.approx(a.max_rel_error, rel=1e-6, abs=1e-15, nan_ok=True)
 
 
 def test_a_one_ulp_scale_error_passes_but_a_1e_6_error_fails():
@@ -279,7 +280,8 @@ def test_verify_on_two_worker_processes_gives_every_rule_its_own_result_in_order
     assert [r.name for r in there] == [r.name for r in rules]
     assert [r.status for r in there] == [r.status for r in here] == ["pass"] * (BATCH + 3) + ["fail"]
     for a, b in zip(there, here, strict=True):
-        assert a.trials == b.trials and a.max_rel_error == pytest.approx(b.max_rel_error, rel=1e-6, abs=1e-15, nan_ok=True)
+        assert a.trials == b.trials
+        assert a.max_rel_error == pytest.approx(b.max_rel_error, rel=1e-6, abs=1e-15, nan_ok=True)
     with pytest.raises(ValueError, match="jobs: expected a number of worker processes ≥ 1, got 0"):
         verify_in_parallel(rules, jobs=0)
 

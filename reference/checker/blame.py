@@ -28,7 +28,7 @@ from ..numbers import readable
 from ..tolerances import kink_tolerance
 from . import diagnosis as dx
 from .blocks import make_blocks, out_names
-from .compare import errors
+from .compare import as_rows, errors
 from .kinks import AXIS_SIDES, TANGENT_SIDES, classify, near_kink
 from .outcome import dims, worst_entries
 from .problem import Block, Problem
@@ -351,7 +351,7 @@ def _pair(pr: _Products, jb: Block) -> tuple[np.ndarray, np.ndarray]:
     rows = slice(start, start + sizes[g]) if pr.dense else slice(g * P.opts["probes"], (g + 1) * P.opts["probes"])
     c, r = pr.cand[res][rows], pr.ref[res][rows]
     n_rows = c.shape[0]
-    c, r = c.reshape(n_rows, -1), r.reshape(n_rows, -1)
+    c, r = as_rows(c, n_rows), as_rows(r, n_rows)
     if not pr.dense:
         return c, r
     shape = tuple(jb.out_shape) + tuple(jb.in_shape)
@@ -384,7 +384,7 @@ def _linearity(pr: _Products, P: Problem, b: Block, claimed_t: np.ndarray, leave
                            {k: [np.asarray(a[pr.t]) for a in v] for k, v in extra.items()}, np)
     vecs = [np.asarray(a, np.float64).ravel() for a in jax.tree_util.tree_leaves(cargs[-1])]
     n_dir = sum(v.size for v in vecs)
-    rows = pr.cand[res][:n_dir].reshape(n_dir, -1)
+    rows = as_rows(pr.cand[res][:n_dir], n_dir)
     u = np.concatenate(vecs)
     back, bound = u @ rows, float(np.max(np.abs(u) @ np.abs(rows), initial=0.0))
     gap = np.abs(back - np.asarray(claimed_t, np.float64).ravel())

@@ -24,7 +24,17 @@ import numpy as np
 
 from ..tolerances import TOLERANCES, Tolerance
 
-__all__ = ["TOLERANCES", "Tolerance", "agree", "errors"]
+__all__ = ["TOLERANCES", "Tolerance", "agree", "as_rows", "errors"]
+
+
+def as_rows(a: np.ndarray, rows: int) -> np.ndarray:
+    """``a`` as ``rows`` rows of its entries in C order: ``a.reshape(rows, a.size // rows)``, written out
+    rather than with ``-1`` (NumPy 2 reads any negative size as −1, so a mutated ``-1`` goes unseen).
+
+    >>> as_rows(np.arange(6.0).reshape(2, 3, 1), 2).shape
+    (2, 3)
+    """
+    return a.reshape(rows, a.size // rows)
 
 
 def errors(claimed: np.ndarray, reference: np.ndarray,
@@ -39,8 +49,8 @@ def errors(claimed: np.ndarray, reference: np.ndarray,
         raise ValueError(f"errors: claimed has shape {claimed.shape}, the reference {reference.shape}; "
                          "compare blocks of one shape (leading axis = trial)")
     T = reference.shape[0] if reference.ndim else 1
-    c2 = claimed.reshape(T, -1).astype(np.float64)
-    r2 = reference.reshape(T, -1).astype(np.float64)
+    c2 = as_rows(claimed, T).astype(np.float64)
+    r2 = as_rows(reference, T).astype(np.float64)
     with np.errstate(all="ignore"):
         diff = np.abs(c2 - r2)
         diff = np.where(np.isnan(diff), np.inf, diff)

@@ -15,7 +15,7 @@ import numpy as np
 from ..tolerances import Tolerance
 from .arbitrate import arbitrate, undecided_note
 from .blame import dense_rediagnose, diagnose_block
-from .compare import errors
+from .compare import as_rows, errors
 from .conditioning import condition_numbers, explained, what_the_checker_did
 from .kinks import settle_kinks
 from .outcome import fail, plural, trial_list, worst_entries
@@ -52,7 +52,7 @@ def judge(P: Problem, report: CheckReport, blocks: list[Block], leaves: list[np.
                              "e.g. domains={'x': 'positive'}", trial=t, failures=int(bad.sum()))
     keep &= primal_ok
     for r in ref:
-        fin = np.isfinite(r.reshape(T, -1)).all(axis=1)
+        fin = np.isfinite(as_rows(r, T)).all(axis=1)
         keep &= fin | ~edge
         bad = ~fin & ~edge
         if bad.any():

@@ -13,6 +13,7 @@ import jax.numpy as jnp
 import numpy as np
 
 from ..tolerances import kink_tolerance
+from .compare import as_rows
 from .problem import Block, Problem
 from .programs import as_args, cached, upcast
 
@@ -107,8 +108,8 @@ def check_ties(P: Problem, blocks: list[Block], leaves: list[np.ndarray], extra:
             if not tied.size:
                 continue
             m = math.prod(A.out_shape)  # a failing block has entries: never 0
-            ca, ra = (a[t].astype(np.float64).reshape(m, -1) for a in (claimed[ia], ref[ia]))
-            cb, rb = (a[t].astype(np.float64).reshape(m, -1) for a in (claimed[ib], ref[ib]))
+            ca, ra = (as_rows(a[t].astype(np.float64), m) for a in (claimed[ia], ref[ia]))
+            cb, rb = (as_rows(a[t].astype(np.float64), m) for a in (claimed[ib], ref[ib]))
             # equivalent mutants (the initial values): this bound only picks which tied entries to examine;
             # a floor of 1 instead of 0 moves it by rtol, below any difference a tie produces
             tb = tol.atol + tol.rtol * max(float(np.max(np.abs(ra), initial=0.0)),  # pragma: no mutate
@@ -135,8 +136,8 @@ def check_ties(P: Problem, blocks: list[Block], leaves: list[np.ndarray], extra:
             if not (ok[ia, t] and ok[ib, t]):
                 continue  # this trial already failed at an earlier tie
             m = math.prod(A.out_shape)  # a failing block has entries: never 0
-            ca, ra = (a[t].astype(np.float64).reshape(m, -1)[:, j] for a in (claimed[ia], ref[ia]))
-            cb, rb = (a[t].astype(np.float64).reshape(m, -1)[:, j] for a in (claimed[ib], ref[ib]))
+            ca, ra = (as_rows(a[t].astype(np.float64), m)[:, j] for a in (claimed[ia], ref[ia]))
+            cb, rb = (as_rows(a[t].astype(np.float64), m)[:, j] for a in (claimed[ib], ref[ib]))
             scale = max(float(np.max(np.abs(ref[ia][t]), initial=0.0)), float(np.max(np.abs(ref[ib][t]), initial=0.0)))
             tk = kink_tolerance(tol, P.tol_key, scale, terms=2)
             lo, hi = np.minimum(Dm[k], Dp[k]), np.maximum(Dm[k], Dp[k])

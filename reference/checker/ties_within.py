@@ -30,6 +30,7 @@ import jax.numpy as jnp
 import numpy as np
 
 from ..tolerances import kink_tolerance
+from .compare import as_rows
 from .problem import Block, Problem
 from .programs import cached
 from .ties import directional
@@ -81,7 +82,7 @@ def check_ties_within(P: Problem, blocks: list[Block], leaves: list[np.ndarray],
         m = math.prod(b.out_shape)  # a failing block has entries: never 0
         items: list[tuple[int, np.ndarray]] = []
         for t in sorted(t for (bj, t) in accepted if bj == bi and ok[bi, t]):
-            c, r = (a[t].astype(np.float64).reshape(m, -1) for a in (claimed[bi], ref[bi]))
+            c, r = (as_rows(a[t].astype(np.float64), m) for a in (claimed[bi], ref[bi]))
             tb = tol.atol + tol.rtol * float(np.max(np.abs(r), initial=0.0))
             differs = np.abs(c - r) > tb  # pragma: no mutate - equivalent: > vs >= differ only at |c − r| = tb
             items.extend((t, g) for g in tie_groups(leaves[b.in_leaf][t], points) if differs[:, g].any())
@@ -98,7 +99,7 @@ def check_ties_within(P: Problem, blocks: list[Block], leaves: list[np.ndarray],
         for k, (_, g) in enumerate(idx):
             E[k, g] = 1.0
         try:
-            Dm, Dp = (np.asarray(a, np.float64).reshape(size, -1) for a in fn(
+            Dm, Dp = (as_rows(np.asarray(a, np.float64), size) for a in fn(
                 [jnp.asarray(a[ts]) for a in leaves], {k: [jnp.asarray(a[ts]) for a in v] for k, v in extra.items()},
                 [jnp.asarray(E.reshape((size, *b.in_shape)))]))
         except Exception:  # f not differentiable along the tie: no tie information
@@ -106,7 +107,7 @@ def check_ties_within(P: Problem, blocks: list[Block], leaves: list[np.ndarray],
         for k, (t, g) in enumerate(items):
             if not ok[bi, t]:
                 continue  # this trial already failed at an earlier tie
-            c, r = (a[t].astype(np.float64).reshape(m, -1) for a in (claimed[bi], ref[bi]))
+            c, r = (as_rows(a[t].astype(np.float64), m) for a in (claimed[bi], ref[bi]))
             scale = float(np.max(np.abs(r), initial=0.0))
             tk = g.size * kink_tolerance(tol, P.tol_key, scale, terms=2)
             lo, hi = np.minimum(Dm[k], Dp[k]), np.maximum(Dm[k], Dp[k])
