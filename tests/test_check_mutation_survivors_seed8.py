@@ -121,3 +121,39 @@ def test_a_candidate_of_lower_precision_reports_the_inputs_of_its_first_call():
     r = check_gradient(lambda x: jnp.sum(jnp.sin(x)), float32_grad, np.zeros(3), trials=10)
     assert r.trial == 0 and r.diagnosis.startswith("wrong dtype: the candidate returns float32 for float64"), str(r)
     np.testing.assert_array_equal(np.asarray(r.inputs[0]), seen[0])
+
+
+def test_a_batch_of_two_whose_second_primal_raises_names_that_one_and_runs_the_other():
+    """verify_catalog: when a batch's combined run raises, its rules run one by one, whatever the batch's
+    size; with two rules the right one passes its trials and the raising one is named (kills `len(rules) >
+    1` → `> 2`, which blamed the first rule and left the second "pass" with 0 trials, a false pass)."""
+    from chainrule.analytic.structured import Diagonal
+    from chainrule.reference.catalog import Arg, Rule
+    from chainrule.reference.catalog.verify import verify_catalog
+
+    def mul(w, x):
+        return w * x
+
+    def raises(w, x):
+        raise ValueError("this primal cannot be traced")
+
+    def right(w, x):
+        return Diagonal(x)
+
+    args = (Arg("w", ("n",)), Arg("x", ("n",)))
+    rules = [Rule("mul_right_test", "E-7", "elementwise", "§4.2", mul, right, args, "w", ({"n": 3},)),
+             Rule("primal_raises_test", "E-7", "elementwise", "§4.2", raises, right, args, "w", ({"n": 3},))]
+    first, second = verify_catalog(rules, trials=10)
+    assert (first.name, first.status, first.trials) == ("mul_right_test", "pass", 10), first
+    assert second.status == "fail" and "this primal cannot be traced" in second.message, second
+
+
+def test_a_factor_equal_to_the_root_of_a_dimension_is_named_unless_the_root_is_whole():
+    """√N names a factor when N is not a perfect square (√5 with N = 5); for N = 400, √N = 20 is a plain
+    whole factor and is written as 20 (the test is `sqrt(N).is_integer()` now: `isqrt(n) ** 2 == n` had an
+    `is` twin that only large N tell apart)."""
+    from chainrule.reference.checker.diagnosis import describe_factor
+
+    assert describe_factor(20.0, (400, 3)) == "off by a constant factor 20"
+    assert describe_factor(5 ** 0.5, (5, 3)).startswith("off by a constant factor √5 (= √N with N = 5"), \
+        describe_factor(5 ** 0.5, (5, 3))

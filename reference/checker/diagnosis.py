@@ -129,7 +129,7 @@ def _dims_text(a: float, dims: tuple[int, ...], tol: float) -> str:
     """`` (= 1/N with N = 4: …)`` when ``a`` is a simple function of one of the dimensions ``dims``."""
     for form, name, why in _DIM_FACTORS:
         for n in dims:
-            if not _dims_hint(n, dims) or ("√" in name and math.isqrt(n) ** 2 == n):
+            if not _dims_hint(n, dims) or ("√" in name and math.sqrt(n).is_integer()):  # √N a whole number
                 continue
             if abs(form(n) - a) <= tol * a:
                 return f" (= {name} with N = {n}: {why})"

@@ -143,7 +143,7 @@ def prepare(P: Problem, shapes: list[tuple[int, ...]], trials: int, seed: int,
                          f"{first_line(exc)}; f must be a JAX-traceable function of the given arguments"
                          ) from exc
     out_leaves = jax.tree_util.tree_leaves(out_struct)
-    if P.kind in ("gradient", "hessian") and (len(out_leaves) != 1 or out_leaves[0].shape != ()):
+    if P.kind in ("gradient", "hessian") and (len(out_leaves) != 1 or out_leaves[0].shape):  # shape (): scalar
         raise ValueError(f"check_{P.kind} needs a scalar-valued f, but {label_of(P.f)} returns "
                          f"{[tuple(o.shape) for o in out_leaves]}; use check_jacobian for a vector-valued f")
     in_size = sum(math.prod(shapes[i]) for i in P.diff_leaves)
