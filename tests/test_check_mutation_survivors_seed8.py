@@ -157,3 +157,23 @@ def test_a_factor_equal_to_the_root_of_a_dimension_is_named_unless_the_root_is_w
     assert describe_factor(20.0, (400, 3)) == "off by a constant factor 20"
     assert describe_factor(5 ** 0.5, (5, 3)).startswith("off by a constant factor √5 (= √N with N = 5"), \
         describe_factor(5 ** 0.5, (5, 3))
+
+
+def _relu_sum(z):
+    return jnp.sum(jnp.where(z > 0, z, 0.0))
+
+
+def test_wrong_only_near_a_kink_means_within_a_tenth_of_it():
+    """The scan for a nearby kink spans ±0.1·max(1, |z|) around a wrong entry: a relu gradient wrong only on
+    z ∈ (0, 0.05] is "wrong only near a kink"; one wrong only on (0.1, 0.2] is not, since its kink at 0 is
+    further than 0.1 (kills the scan direction `e[j] = 1.0` → `2.0`, which doubled the span to 0.2)."""
+    def wrong_next_to_the_kink(z):
+        return np.where((z > 0) & (z <= 0.05), 0.0, (z > 0).astype(float))
+
+    def wrong_a_little_further(z):
+        return np.where((z > 0.1) & (z <= 0.2), 0.0, (z > 0).astype(float))
+
+    near = check_gradient(_relu_sum, wrong_next_to_the_kink, np.zeros(4), seed=0, shrink=False)
+    assert near.diagnosis.startswith("wrong only near a kink: the wrong entry of trial"), near.diagnosis
+    further = check_gradient(_relu_sum, wrong_a_little_further, np.zeros(4), seed=0, shrink=False)
+    assert not further.ok and not further.diagnosis.startswith("wrong only near a kink"), further.diagnosis
