@@ -177,3 +177,13 @@ def test_wrong_only_near_a_kink_means_within_a_tenth_of_it():
     assert near.diagnosis.startswith("wrong only near a kink: the wrong entry of trial"), near.diagnosis
     further = check_gradient(_relu_sum, wrong_a_little_further, np.zeros(4), seed=0, shrink=False)
     assert not further.ok and not further.diagnosis.startswith("wrong only near a kink"), further.diagnosis
+
+
+def test_a_wrong_shape_that_is_the_transpose_of_a_wrong_jacobian_is_not_called_transposed():
+    """2Wᵀ for W x: the shape is W's transposed, but the values are not W's, so the diagnosis is the wrong
+    shape with the numerator layout it expects, not "transposed" (kills the shape patterns' `max(1e-6, 100
+    rtol)` → `max(1.000001, …)`, a tolerance under which 2W passed for W)."""
+    W = np.zeros((3, 2))
+    r = check_jacobian(lambda x, W: W @ x, lambda x, W: 2 * W.T, np.zeros(2), W, trials=5)
+    assert r.diagnosis == "wrong shape: claimed (2, 3), JAX (3, 2) (numerator layout: out.shape + in.shape = (3, 2))", \
+        r.diagnosis
