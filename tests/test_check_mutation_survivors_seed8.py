@@ -187,3 +187,17 @@ def test_a_wrong_shape_that_is_the_transpose_of_a_wrong_jacobian_is_not_called_t
     r = check_jacobian(lambda x, W: W @ x, lambda x, W: 2 * W.T, np.zeros(2), W, trials=5)
     assert r.diagnosis == "wrong shape: claimed (2, 3), JAX (3, 2) (numerator layout: out.shape + in.shape = (3, 2))", \
         r.diagnosis
+
+
+def test_up_to_half_the_entries_wrong_is_a_part_of_the_derivative():
+    """A 4 × 4 Jacobian wrong in 8 scattered entries (no line, no low rank) is "wrong in 8 of 16 entries";
+    in 9 of them, "no simple pattern" (the bound is half the entries, inclusive: the old `nbad < size / 2`
+    had a live `<=` twin that no test told apart)."""
+    from chainrule.reference.checker.diagnosis import diagnose_values
+
+    J = np.random.default_rng(0).standard_normal((4, 4))
+    for k, expected in ((8, "wrong in 8 of 16 entries (the others agree)"), (9, "no simple pattern")):
+        E = np.zeros(16)
+        E[np.random.default_rng(0).permutation(16)[:k]] = np.random.default_rng(100).uniform(1, 2, k)
+        d = diagnose_values(J + E.reshape(4, 4), J, out_shape=(4,), in_shape=(4,), rtol=1e-9, atol=1e-12)
+        assert d.startswith(expected), (k, d)

@@ -200,7 +200,10 @@ def prepare(P: Problem, shapes: list[tuple[int, ...]], trials: int, seed: int,
                                    key=lambda d: -float(jnp.finfo(d).eps))).eps)]
     if P.exact_dtype and not bad_dtype:
         want = P.leaves[P.diff_leaves[0]].dtype
-        bad_dtype = [(c.dtype, want) for c in claimed_leaves_s if is_float(c.dtype) and c.dtype != want]
+        # equivalent mutants (no mutate): a lower precision failed above, so a dtype other than want is a
+        # higher one, which NumPy orders above it: != is >
+        bad_dtype = [(c.dtype, want) for c in claimed_leaves_s
+                     if is_float(c.dtype) and c.dtype != want]  # pragma: no mutate
         if bad_dtype:
             report.inputs = trial_inputs(P, leaves, 0)
             return fail(report, f"wrong dtype: claimed {bad_dtype[0][0]}, JAX {want} (a constant promoted the "

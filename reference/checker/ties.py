@@ -61,12 +61,14 @@ def directional(P: Problem, ins: tuple[int, ...], out_leaf: int | None) -> Calla
             return jax.tree_util.tree_leaves(P.f(*as_args(P, ls)))
 
         outs = jax.jvp(g, (sign * h,), (jnp.ones((), h.dtype),))[1]
-        if P.kind == "gradient":
-            return outs[0][None]  # a gradient's f is scalar: its one-entry vector
-        if P.kind == "vjp":
-            pairs = zip(outs, ex["ct"], strict=True)  # pragma: no mutate - one ct per output: strict= never matters
-            return jnp.reshape(sum(jnp.sum(o * c.astype(o.dtype)) for o, c in pairs), (-1,))
-        return jnp.reshape(outs[out_leaf], (-1,))
+        match P.kind:  # a match, not ==: `is` and `==` agree on the kinds' interned literals
+            case "gradient":
+                return outs[0][None]  # a gradient's f is scalar: its one-entry vector
+            case "vjp":
+                pairs = zip(outs, ex["ct"], strict=True)  # pragma: no mutate - one ct per output: strict= moot
+                return jnp.reshape(sum(jnp.sum(o * c.astype(o.dtype)) for o, c in pairs), (-1,))
+            case _:
+                return jnp.reshape(outs[out_leaf], (-1,))
 
     return jax.jit(jax.vmap(lambda lv, ex, E: (one(lv, ex, E, -1.0), one(lv, ex, E, 1.0))))
 
