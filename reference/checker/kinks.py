@@ -169,7 +169,8 @@ def accept_kinks(P: Problem, bi: int, part: np.ndarray, L: np.ndarray, R: np.nda
         ok[bi, t] = True  # a failing trial whose entries that are not good all sit at kinks, accepted
         sel = at_kink & ~good
         conventions[(bi, int(t))] = [(classify(c_, L_, R_, tk, sides), classify(r_, L_, R_, tk, sides))
-                                     for c_, r_, L_, R_ in zip(c[sel], r[sel], L[n][sel], R[n][sel], strict=True)]
+                                     for c_, r_, L_, R_ in zip(c[sel], r[sel], L[n][sel], R[n][sel],
+                                                               strict=True)]  # pragma: no mutate - equal lengths
     return all_ok
 
 
