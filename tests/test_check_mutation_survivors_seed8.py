@@ -201,3 +201,24 @@ def test_up_to_half_the_entries_wrong_is_a_part_of_the_derivative():
         E[np.random.default_rng(0).permutation(16)[:k]] = np.random.default_rng(100).uniform(1, 2, k)
         d = diagnose_values(J + E.reshape(4, 4), J, out_shape=(4,), in_shape=(4,), rtol=1e-9, atol=1e-12)
         assert d.startswith(expected), (k, d)
+
+
+def test_the_kink_note_counts_every_entry_at_a_kink_once():
+    """relu's right slope at 0: the note counts the entries the candidate takes at a kink, one each; they
+    are the drawn entries equal to 0 (kills `counts.get(key, 0) + 1` → `+ 2`)."""
+    from chainrule.reference.checker.drawing import draw
+    from chainrule.reference.checker.problem import setup
+
+    def f(z):
+        return jnp.sum(jnp.where(z > 0, z, 0.0))
+
+    def right_slope(z):
+        return (z >= 0).astype(z.dtype)
+
+    r = check_gradient(f, right_slope, np.zeros(6), trials=40, seed=0)
+    P = setup("gradient", f, right_slope, (np.zeros(6),), 0, {"trials": 40, "seed": 0})
+    leaves, edge = draw(P, [(6,)], 40, 0)
+    on_kink = int((leaves[0][edge] == 0).sum())
+    assert r.ok and on_kink > 1, (r.ok, on_kink)
+    assert any(n.startswith(f"{on_kink} entries at a kink: the candidate takes the right slope") for n in r.notes), \
+        (on_kink, r.notes)
