@@ -169,7 +169,7 @@ def programs(P: Problem) -> dict[str, Callable[..., Any]]:
     if key is not None:
         PROGRAMS[key] = progs
         while len(PROGRAMS) > 64:
-            PROGRAMS.popitem(last=False)
+            PROGRAMS.popitem(last=False)  # pragma: no mutate - equivalent: which entry a cache drops changes speed only
     return progs
 
 
