@@ -14,9 +14,8 @@ from __future__ import annotations
 
 import multiprocessing
 import os
-from collections import deque
 from collections.abc import Callable, Iterable, Sequence
-from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
+from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
 
 from ..compile_cache import enable_compilation_cache, enabled_cache_dir
 from ._record import Rule
@@ -66,10 +65,7 @@ def verify_in_parallel(
 ) -> list[RuleResult]:
     """:func:`verify_catalog` on ``jobs`` worker processes; the results in the order of ``rules``.
 
-    ``jobs = 1`` (or a handful of rules) runs in this process. Each worker holds one batch at a time; this
-    process verifies batches from the same queue between collecting theirs (on a warm cache a batch takes
-    tenths of a second, and the workers spend their first second importing JAX). ``on_result`` is called
-    as batches finish.
+    ``jobs = 1`` (or a handful of rules) runs in this process. ``on_result`` is called as batches finish.
     """
     if isinstance(jobs, bool) or not isinstance(jobs, int) or jobs < 1:
         raise ValueError(f"jobs: expected a number of worker processes ≥ 1, got {jobs!r}")
@@ -79,40 +75,22 @@ def verify_in_parallel(
     results: dict[int, RuleResult] = {}
     remote = [i for i, r in enumerate(rules) if _is_catalogs_own(r)]
     local = [i for i in range(len(rules)) if i not in set(remote)]
-    queue = deque(remote[k:k + BATCH] for k in range(0, len(remote), BATCH))
-    workers = min(jobs, len(queue))
+    batches = [remote[k:k + BATCH] for k in range(0, len(remote), BATCH)]
     context = multiprocessing.get_context("spawn")
     cache = enabled_cache_dir()
-
-    def record(batch: Sequence[int], batch_results: Sequence[RuleResult]) -> None:
-        for i, r in zip(batch, batch_results, strict=True):
-            results[i] = r
-            if on_result is not None:
-                on_result(r)
-
-    with ProcessPoolExecutor(max_workers=workers, mp_context=context, initializer=_start_worker,
+    with ProcessPoolExecutor(max_workers=min(jobs, len(batches)), mp_context=context, initializer=_start_worker,
                              initargs=(None if cache is None else str(cache),)) as pool:
-        pending: dict[Future[list[RuleResult]], Sequence[int]] = {}
-
-        def refill() -> None:  # one batch in hand per worker: the rest stay in the queue for whoever is free
-            while queue and len(pending) < workers:
-                b = queue.popleft()
-                pending[pool.submit(_verify_names, [rules[i].name for i in b], trials, seed, dtype)] = b
-
-        refill()
+        pending = {pool.submit(_verify_names, [rules[i].name for i in b], trials, seed, dtype): b for b in batches}
         if local:  # while the workers start: the rules only this process knows
             for i, r in zip(local, verify_catalog([rules[i] for i in local], trials=trials, seed=seed,
                                                   dtype=dtype, on_result=on_result), strict=True):
                 results[i] = r
-        while pending or queue:
-            for future in [f for f in pending if f.done()]:
-                record(pending.pop(future), future.result())
-            refill()
-            if queue:  # this process verifies a batch too, instead of only waiting (its imports are done)
-                b = queue.popleft()
-                record(b, verify_catalog([rules[i] for i in b], trials=trials, seed=seed, dtype=dtype))
-            elif pending:
-                done, _ = wait(pending, return_when=FIRST_COMPLETED)
-                for future in done:
-                    record(pending.pop(future), future.result())
+        while pending:
+            done, _ = wait(pending, return_when=FIRST_COMPLETED)
+            for future in done:
+                batch = pending.pop(future)
+                for i, r in zip(batch, future.result(), strict=True):
+                    results[i] = r
+                    if on_result is not None:
+                        on_result(r)
     return [results[i] for i in range(len(rules))]
