@@ -29,7 +29,7 @@ from ..tolerances import kink_tolerance
 from . import diagnosis as dx
 from .blocks import make_blocks, out_names
 from .compare import as_rows, errors
-from .kinks import AXIS_SIDES, TANGENT_SIDES, classify, near_kink
+from .kinks import classify, kink_sides, near_kink
 from .outcome import dims, worst_entries
 from .problem import Block, Problem
 from .programs import (
@@ -95,7 +95,7 @@ def diagnose_block(P: Problem, bi: int, b: Block, t: int, claimed: list[np.ndarr
                 return (f"wrong at a kink: at entry {idx} the candidate gives {c_:.6g}, outside JAX's "
                         f"one-sided derivatives [{min(L_, R_):.6g}, {max(L_, R_):.6g}]")
             if others_ok:
-                sides = TANGENT_SIDES if P.kind == "jvp" else AXIS_SIDES  # pragma: no mutate - interned literal
+                sides = kink_sides(P)
                 return (f"wrong kink convention: at entry {idx} (a kink) the candidate takes "
                         f"{classify(c_, L_, R_, tk, sides)} ({c_:.6g}), JAX {classify(r_, L_, R_, tk, sides)} "
                         f"({r_:.6g}) (kinks='jax')")

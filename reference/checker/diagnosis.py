@@ -168,10 +168,11 @@ def worst_entries(c: np.ndarray, r: np.ndarray, count: int = 5) -> list[tuple[tu
     if diff.size == 0:
         return []
     order = np.argsort(-diff, kind="stable")[:count]
+    c_flat, r_flat = c64.ravel(), r64.ravel()
     out = []
     for flat in order:
         idx = tuple(int(i) for i in np.unravel_index(int(flat), c64.shape)) if c64.ndim else ()
-        out.append((idx, float(c64.ravel()[flat]), float(r64.ravel()[flat])))
+        out.append((idx, float(c_flat[flat]), float(r_flat[flat])))
     return out
 
 
@@ -342,7 +343,7 @@ def diagnose_values(c: np.ndarray, r: np.ndarray, *, out_shape: tuple[int, ...],
         n = math.prod(out_shape)
         d2 = d.reshape(n, n)
         off = d2 - np.diag(np.diag(d2))
-        if n > 1 and nbad and float(np.max(np.abs(off))) <= tol:  # so the wrong entries are on the diagonal
+        if n > 1 and float(np.max(np.abs(off))) <= tol:  # so the wrong entries are on the diagonal
             return ("dropped term: wrong on the diagonal only (the off-diagonal entries agree): "
                     "a missing or extra element-wise term")
     # equivalent mutants (no mutate): nbad ≥ 2 here (0 and 1 returned above), so 0 < nbad and 1 < nbad agree

@@ -145,14 +145,13 @@ def judge(P: Problem, report: CheckReport, blocks: list[Block], leaves: list[np.
         # equivalent mutants (no mutate): any start <= 0 is overwritten by the first block's max error (>= 0);
         # only a check without one ordinary trial (never drawn: one trial in ten is an edge trial) keeps it
         c_vs, j_vs, c_ok, j_ok = 0.0, 0.0, True, True  # pragma: no mutate
-        for bi in range(len(blocks)):
-            sel = np.logical_and(keep, ~edge)
-            if not sel.any():
-                continue
-            _, rc, oc, _ = errors(claimed[bi][sel], fd[bi][sel], ftol)
-            _, rj, oj, _ = errors(ref[bi][sel], fd[bi][sel], ftol)
-            c_vs, j_vs = max(c_vs, float(rc.max())), max(j_vs, float(rj.max()))
-            c_ok, j_ok = c_ok and bool(oc.all()), j_ok and bool(oj.all())
+        sel = np.logical_and(keep, ~edge)  # the ordinary trials kept: the same for every block
+        if sel.any():
+            for bi in range(len(blocks)):
+                _, rc, oc, _ = errors(claimed[bi][sel], fd[bi][sel], ftol)
+                _, rj, oj, _ = errors(ref[bi][sel], fd[bi][sel], ftol)
+                c_vs, j_vs = max(c_vs, float(rc.max())), max(j_vs, float(rj.max()))
+                c_ok, j_ok = c_ok and bool(oc.all()), j_ok and bool(oj.all())
         label = "central finite differences" if is_fd else "the complex step"
         report.notes.append(
             f"third witness ({label}, edge trials excluded): candidate vs it max rel error {c_vs:.2g} "

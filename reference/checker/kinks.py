@@ -19,7 +19,7 @@ from .problem import Block, Problem, is_float
 from .programs import as_args, cached, diff_tree, upcast, wrt_function
 
 __all__ = ["AXIS_SIDES", "JUMP_RATIO", "SCAN_POINTS", "TANGENT_SIDES", "TIE_BREAKS", "accept_kinks", "classify",
-           "column_fn", "has_ties", "near_kink", "one_sided", "settle_kinks", "tie_broken"]
+           "column_fn", "has_ties", "kink_sides", "near_kink", "one_sided", "settle_kinks", "tie_broken"]
 
 
 SCAN_POINTS = 41
@@ -62,6 +62,11 @@ AXIS_SIDES = ("the left slope", "the right slope")
 #: and along a JVP's tangent (``x ∓ h·t``): the tangent says which way is which, so "left" would be wrong
 #: wherever ``t < 0``
 TANGENT_SIDES = ("the slope from the −t side", "the slope from the +t side")
+
+
+def kink_sides(P: Problem) -> tuple[str, str]:
+    """The names of the check's one-sided derivatives: :data:`TANGENT_SIDES` for a JVP, else :data:`AXIS_SIDES`."""
+    return TANGENT_SIDES if P.kind == "jvp" else AXIS_SIDES  # pragma: no mutate - == is `is` on interned literals
 
 
 def one_sided(P: Problem, block: Block) -> Callable[..., Any]:
@@ -146,9 +151,9 @@ def accept_kinks(P: Problem, bi: int, part: np.ndarray, L: np.ndarray, R: np.nda
     tol = P.tol
     all_ok = True
     # equivalent mutants (no mutate): kinks is validated to "between" or "jax", and "jax" sorts after
-    # "between", so <= is ==; the kind literals are interned, so == is `is`
+    # "between", so <= is ==
     between = P.opts["kinks"] == "between"  # pragma: no mutate
-    sides = TANGENT_SIDES if P.kind == "jvp" else AXIS_SIDES  # pragma: no mutate
+    sides = kink_sides(P)
     for n, t in enumerate(part):
         c = claimed[bi][t].astype(np.float64)
         r = ref[bi][t].astype(np.float64)
@@ -224,17 +229,16 @@ def tie_broken(P: Problem, leaves: list[np.ndarray], extra: dict[str, Any], tria
         v = np.concatenate(flat)
         owner = np.concatenate([np.full(f.size, k) for k, f in enumerate(flat)])
         pos = np.concatenate([np.arange(f.size) for f in flat])
-        distinct, inverse, counts = np.unique(v, return_inverse=True, return_counts=True)
-        groups = [np.flatnonzero(inverse == g) for g in np.flatnonzero(counts > 1)]
-        gaps = {float(u): float(np.min(np.abs(np.delete(distinct, k) - u), initial=np.inf))
-                for k, u in enumerate(distinct) if counts[k] > 1}
+        distinct, inverse, counts = np.unique(v, return_inverse=True, return_counts=True)  # distinct is sorted
+        steps = np.diff(distinct)
+        gaps = np.minimum(np.r_[np.inf, steps], np.r_[steps, np.inf])  # to the nearest other value
+        groups = [(u, np.flatnonzero(inverse == u)) for u in np.flatnonzero(counts > 1)]
         for s in range(breaks):
             offsets = [np.zeros(f.size) for f in flat]
-            for g in groups:
-                value = float(v[g[0]])  # pragma: no mutate - equivalent: every entry of a group holds this value
+            for u, g in groups:
                 # the spread stays inside the gap to the nearest other value, so no other order changes
-                h = min(math.sqrt(float(jnp.finfo(rdt[owner[g[0]]]).eps)) * max(1.0, abs(value)),
-                        gaps[value] / (2 * g.size))
+                h = min(math.sqrt(float(jnp.finfo(rdt[owner[g[0]]]).eps)) * max(1.0, abs(float(distinct[u]))),
+                        float(gaps[u]) / (2 * g.size))
                 spread = (rng.permutation(g.size) - (g.size - 1) / 2) * h
                 for k, o in zip(g, spread, strict=True):
                     offsets[owner[k]][pos[k]] = o
