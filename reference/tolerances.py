@@ -10,6 +10,9 @@ Tolerance(rtol=1e-09, atol=1e-12)
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
 
 __all__ = ["KINK_SLACK", "TOLERANCES", "Tolerance", "kink_tolerance"]
 
@@ -20,6 +23,23 @@ class Tolerance:
 
     rtol: float
     atol: float
+
+    def bound(self, scale: Any) -> Any:
+        """``atol + rtol·scale``: the largest ``|c − r|`` that passes at entry scale ``scale = max|r|``
+        (a float, or an array of scales, one per trial).
+
+        >>> TOLERANCES["float32"].bound(10.0)
+        0.002001
+        """
+        return self.atol + self.rtol * scale
+
+    def bound_for(self, reference: Any) -> float:
+        """:meth:`bound` at the scale of ``reference``: ``atol + rtol·max|reference|`` (``atol`` when empty).
+
+        >>> f"{TOLERANCES['float64'].bound_for([-3.0, 2.0]):.4g}"
+        '3.001e-09'
+        """
+        return self.bound(float(np.max(np.abs(np.asarray(reference, np.float64)), initial=0.0)))
 
 
 #: One table of tolerances, keyed by dtype; never scaled silently. The catalog verifies in float64 and
@@ -51,4 +71,4 @@ def kink_tolerance(tol: Tolerance, dtype: str, scale: float, terms: int = 1) -> 
     >>> kink_tolerance(TOLERANCES["float32"], "float32", 0.5, terms=2)
     0.001202
     """
-    return terms * (tol.atol + tol.rtol * scale) + KINK_SLACK[dtype] * max(scale, 1.0)
+    return terms * tol.bound(scale) + KINK_SLACK[dtype] * max(scale, 1.0)

@@ -11,6 +11,10 @@
 * ``catalog_results`` verifies every catalog rule once per session (float64), for the catalog tests and
   the README table test alike; ``catalog_results_float32`` the same in float32 (seed 1). Both run as
   ``chainrule verify`` does, in batches on the usable cores.
+* On several cores (``-n auto --dist loadgroup``, pytest-xdist, as the README's test command runs it) a
+  test file is one unit of work, so a module's fixtures (the docs site's build, the bench run) are built
+  once; every test that uses a catalog fixture joins one unit, so the catalog is verified once per dtype.
+  ``-n auto`` is the usable cores, at most 8 (each worker imports JAX and compiles its own programs).
 """
 
 from __future__ import annotations
@@ -31,6 +35,27 @@ def pytest_configure(config):
     from chainrule.reference.compile_cache import enable_compilation_cache
 
     enable_compilation_cache()
+
+
+_CATALOG_FIXTURES = ("catalog_results", "catalog_results_float32")
+
+
+def pytest_collection_modifyitems(config, items):
+    """Units of work for pytest-xdist's ``--dist loadgroup``: the test's file, or "catalog" for every test
+    that needs a catalog fixture (wherever it is), so no session or module fixture is built twice."""
+    if not config.pluginmanager.hasplugin("xdist"):
+        return
+    for item in items:
+        uses_catalog = any(name in _CATALOG_FIXTURES for name in getattr(item, "fixturenames", ()))
+        item.add_marker(pytest.mark.xdist_group("catalog" if uses_catalog else item.nodeid.split("::")[0]))
+
+
+@pytest.hookimpl(optionalhook=True)
+def pytest_xdist_auto_num_workers(config):
+    """``-n auto``: one worker per usable core (this process's CPU affinity), at most 8."""
+    from chainrule.reference.catalog.parallel import default_jobs
+
+    return min(default_jobs(), 8)
 
 
 def _verify_all(dtype: str, seed: int) -> dict:

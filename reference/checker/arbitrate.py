@@ -104,7 +104,7 @@ def witness_side(est: W.WitnessEstimate, candidate: Any, jax_value: Any, tol: An
     """Whom the witness's estimate sides with, under the check's tolerance (its absolute part scaled by
     the estimate where it is decided): ``"candidate"``, ``"jax"``, ``"neither"`` (outside its bound for
     both) or ``"undecided"``. The one rule for checks and derivation steps alike."""
-    atol = tol.atol + tol.rtol * float(np.max(np.abs(est.value), initial=0.0)) if est.decided else tol.atol
+    atol = tol.bound_for(est.value) if est.decided else tol.atol
     side = W.decides(est, candidate, jax_value, rtol=tol.rtol, atol=atol)
     if side == "undecided" and (W.outside(est, candidate, rtol=tol.rtol, atol=atol).any()
                                 and W.outside(est, jax_value, rtol=tol.rtol, atol=atol).any()):
@@ -145,7 +145,7 @@ def _at_a_kink(P: Problem, blocks: list[Block], leaves: list[np.ndarray], extra:
         c, r = np.asarray(claimed[bi][t], np.float64), np.asarray(ref[bi][t], np.float64)
         if L.shape != r.shape or c.shape != r.shape:
             return False
-        bad = ~(np.abs(c - r) <= tol.atol + tol.rtol * float(np.max(np.abs(r), initial=0.0)))
+        bad = ~(np.abs(c - r) <= tol.bound_for(r))
         eps = float(np.finfo(np.asarray(leaves[b.in_leaf]).dtype).eps)  # a differentiated leaf: floating
         gap = np.abs(L - R) > 100 * math.sqrt(eps) * np.maximum(1.0, np.maximum(np.abs(L), np.abs(R)))
         if (bad & gap).any():
@@ -209,7 +209,7 @@ def _trial(P: Problem, blocks: list[Block], leaves: list[np.ndarray], extra: dic
         r = np.asarray(ref[bi][t], np.float64)
         if c.shape != r.shape:
             return _Verdict("jax", f"the candidate's {b.name} has shape {c.shape}, JAX's {r.shape}")
-        tb = tol.atol + tol.rtol * float(np.max(np.abs(r), initial=0.0))
+        tb = tol.bound_for(r)
         bad = [tuple(int(i) for i in ix) for ix in np.argwhere(~(np.abs(c - r) <= tb))]
         bad.sort(key=lambda ix: -float(np.nan_to_num(abs(c[ix] - r[ix]), nan=np.inf)))
         jobs.extend(_jobs(P, pt, b, bad, c, r))

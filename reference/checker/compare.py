@@ -57,7 +57,7 @@ def errors(claimed: np.ndarray, reference: np.ndarray,
         abs_err = diff.max(axis=1, initial=0.0)
         scale = np.abs(r2).max(axis=1, initial=0.0)
         rel = abs_err / np.where(scale > 0, scale, 1.0)  # a zero (or NaN) scale: the absolute error itself
-        ok = (abs_err <= tol.atol + tol.rtol * scale) & np.isfinite(c2).all(axis=1)
+        ok = (abs_err <= tol.bound(scale)) & np.isfinite(c2).all(axis=1)
     return abs_err, rel, ok, scale
 
 

@@ -49,8 +49,8 @@ import numpy as np
 from .perturbed import reference_rows
 from .problem import Block, Problem, is_float
 
-__all__ = ["EXPLAIN", "GROWTH", "PERTURBATIONS", "SINGULAR", "condition_numbers", "explained", "perturb", "sensitivity",
-           "what_the_checker_did"]
+__all__ = ["EXPLAIN", "GROWTH", "PERTURBATIONS", "SINGULAR", "condition_numbers",
+           "condition_phrases", "explained", "perturb", "sensitivity", "what_the_checker_did"]
 
 
 #: Perturbed inputs per examined trial.
@@ -180,6 +180,14 @@ def condition_numbers(P: Problem, leaves: list[np.ndarray], trials: list[int]) -
             worst = max(worst, c if math.isfinite(c) else math.inf)
         out.append((lf.path, worst))
     return out
+
+
+def condition_phrases(P: Problem, leaves: list[np.ndarray], trials: list[int]) -> list[str]:
+    """:func:`condition_numbers` in words, for the notes: ``"A has condition ≈ 3e+18"`` (singular to working
+    precision above float64's 1/ε = 4.5e15; the number says how far), or ``"A is singular"`` where it is
+    infinite."""
+    return [f"{path} has condition ≈ {c:.0e}" if math.isfinite(c) else f"{path} is singular"
+            for path, c in condition_numbers(P, leaves, trials)]
 
 
 def what_the_checker_did(P: Problem, leaves: list[np.ndarray], trials: list[int]) -> str:

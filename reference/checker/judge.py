@@ -16,7 +16,7 @@ from ..tolerances import Tolerance
 from .arbitrate import arbitrate, undecided_note
 from .blame import dense_rediagnose, diagnose_block
 from .compare import as_rows, errors
-from .conditioning import condition_numbers, explained, what_the_checker_did
+from .conditioning import condition_phrases, explained, what_the_checker_did
 from .kinks import settle_kinks
 from .outcome import fail, plural, trial_list, worst_entries
 from .problem import Block, Problem
@@ -265,8 +265,7 @@ def skip_ill_conditioned(P: Problem, report: CheckReport, blocks: list[Block], l
         why = (f"where the candidate raised {first_raised({t: raised[t] for t in group})}" if group is excused
                else "which explains the candidate's disagreement")
         did = what_the_checker_did(P, leaves, group)
-        conds = "".join(f"; {path} has condition ≈ {c:.0e}" if np.isfinite(c) else f"; {path} is singular"
-                        for path, c in condition_numbers(P, leaves, group))
+        conds = "".join(f"; {phrase}" for phrase in condition_phrases(P, leaves, group))
         change = max(yes[t] for t in group)
         moved = "without bound" if not np.isfinite(change) else f"by up to {change:.2g} relative"
         report.notes.append(
@@ -283,8 +282,7 @@ def dropped_note(P: Problem, leaves: list[np.ndarray], trials: list[int], not_fi
     inf = [t for t in trials if not_finite[t]]
     why = []
     if inf:
-        conds = ", ".join(f"{path} is singular" if not np.isfinite(c) or c > 1e15 else f"{path} has condition ≈ {c:.0e}"
-                          for path, c in condition_numbers(P, leaves, inf))
+        conds = ", ".join(condition_phrases(P, leaves, inf))
         # equivalent mutants (no mutate): inf is a subset of trials, so >= is ==
         at = "" if len(inf) == len(trials) else f" at {len(inf)} of them"  # pragma: no mutate
         why.append(f"JAX's derivative is not finite{at}{f' ({conds})' if conds else ''}")

@@ -142,7 +142,7 @@ def worst_entries(name: str, c: np.ndarray, r: np.ndarray, tol: Tolerance, count
     """The worst entries of one block of one trial, only those outside the tolerance (at least one), so
     the report never lists agreeing entries as wrong ones."""
     scale = float(np.max(np.abs(np.asarray(r, np.float64)), initial=0.0))
-    bound = tol.atol + tol.rtol * scale
+    bound = tol.bound(scale)
     found = [Entry(name, idx, cv, rv) for idx, cv, rv in dx.worst_entries(c, r, count)]
     wrong = [e for e in found if not e.abs_error <= bound]
     return wrong or found[:1]

@@ -83,7 +83,7 @@ def check_ties_within(P: Problem, blocks: list[Block], leaves: list[np.ndarray],
         items: list[tuple[int, np.ndarray]] = []
         for t in sorted(t for (bj, t) in accepted if bj == bi and ok[bi, t]):
             c, r = (as_rows(a[t].astype(np.float64), m) for a in (claimed[bi], ref[bi]))
-            tb = tol.atol + tol.rtol * float(np.max(np.abs(r), initial=0.0))
+            tb = tol.bound_for(r)
             differs = np.abs(c - r) > tb  # pragma: no mutate - equivalent: > vs >= differ only at |c − r| = tb
             items.extend((t, g) for g in tie_groups(leaves[b.in_leaf][t], points) if differs[:, g].any())
         if not items:

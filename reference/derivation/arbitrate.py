@@ -85,7 +85,7 @@ def _arbitrate(ev: Evaluation, s: Step, p: str, t: int, c: np.ndarray, r: np.nda
     vals = {k: np.asarray(v, np.float64) for k, v in ev.at(t).items()}
     x = vals[p]
     n_out = c.ndim - x.ndim
-    bound = tol.atol + tol.rtol * float(np.max(np.abs(r), initial=0.0))
+    bound = tol.bound_for(r)
     bad = np.abs(c - r) > bound
     cols = sorted({tuple(int(i) for i in ix[n_out:]) for ix in np.argwhere(bad)})
     if not cols or len(cols) > MAX_COLUMNS:
