@@ -143,3 +143,142 @@ def test_a_candidate_within_the_tolerance_of_zero_everywhere_is_a_missing_deriva
     c = np.full(2, tol.bound(1.0))
     assert diagnose_values(c, r, out_shape=(), in_shape=(2,), rtol=tol.rtol, atol=tol.atol) == \
         "zero where JAX is not (derivative missing)"
+
+
+def test_a_symmetric_only_formula_is_named_for_matrices_behind_two_batch_axes():
+    """∇ₓ Σ xᵀA_bc x over a (2, 1, 3, 3) batch of matrices; 2 Σ A_bc x holds only for symmetric A_bc, and the
+    square axes are the last two whatever comes before (kills `s[-1] < 2` → `s[+1] < 2`, which read the batch
+    axis of length 1 as the matrices' size and skipped A)."""
+    def f(x, A):
+        return jnp.einsum("i,bcij,j->", x, A, x)
+
+    r = check_gradient(f, lambda x, A: 2 * np.einsum("bcij,j->i", A, x), np.zeros(3), np.zeros((2, 1, 3, 3)),
+                       trials=10)
+    assert r.diagnosis.startswith("holds only for symmetric matrices: the candidate agrees with JAX when A is made "
+                                  "symmetric"), r.diagnosis
+
+
+def _every_tied_maximum_of_x_gets_one(x, y):
+    """∂ max(x ⧺ y) with 1 for every tied maximum of x (JAX splits it): wrong at a tie inside x."""
+    m = max(x.max(), y.max())
+    gx = (x == m).astype(float)
+    if gx.any():
+        return gx, np.zeros_like(y)
+    gy = np.zeros_like(y)
+    gy[np.argmax(y)] = 1.0
+    return gx, gy
+
+
+def test_a_tie_inside_a_leaf_beside_an_equal_entry_of_another_has_two_one_sided_rates():
+    """x[0] = x[1] = x[2] = max, and y holds the same value: moving x's tied entries together changes the
+    maximum at rate 0 downwards (y's entry stays) and 1 upwards; the message gives both (kills `math.isclose(hi,
+    lo, rel_tol=1e-9, abs_tol=1e-9)` → `abs_tol=1.000000001`, which called 0 and 1 close: "at rate 0 from either
+    side")."""
+    r = check_gradient(lambda x, y: jnp.max(jnp.concatenate([x, y])), _every_tied_maximum_of_x_gets_one,
+                       np.zeros(4), np.zeros(4), argnums=(0, 1), seed=0, shrink=False)
+    assert r.diagnosis.startswith("wrong at a tie: where x[0] = x[1] = x[2] = 0.671204 (trial 93; 3 equal entries of "
+                                  "x), the candidate routes the gradient to all 3 tied entries: shares 1 + 1 + 1 = 3, "
+                                  "but moving them together changes f at rate 0 from one side and 1 from the other"), \
+        r.diagnosis
+
+
+def test_a_rank_one_term_per_slice_is_found_along_an_output_and_an_input_axis_of_different_positions():
+    """JAX − candidate block-diagonal along output axis 0 of (3, 2, 1) and input axis 1 of (2, 3), a rank-one
+    outer product in each of the 3 slices: named as such (kills the input axis's offset `no + b` → `no ^ b`,
+    3 ^ 1 = 2, which paired output axis 0 with output axis 2 and fell through to the per-output-slice text)."""
+    rng = np.random.default_rng(0)
+    U, V = rng.uniform(1, 2, (3, 2, 1)), rng.uniform(1, 2, (3, 2))
+    d = np.zeros((3, 2, 1, 2, 3))
+    for i in range(3):
+        d[i, :, :, :, i] = np.einsum("pq,r->pqr", U[i], V[i])
+    r = rng.standard_normal(d.shape)
+    assert diagnose_values(r - d, r, out_shape=(3, 2, 1), in_shape=(2, 3), rtol=1e-9, atol=1e-12).startswith(
+        "dropped term: JAX − candidate is a rank-one outer product u vᵀ within each of the 3 slices along output "
+        "axis 0 and input axis 1 (zero between slices)")
+
+
+@pytest.mark.parametrize("check", ["vjp", "jvp"])
+def test_a_float32_reference_takes_its_vectors_in_float32(check):
+    """precision='float32': JAX's VJP (JVP) runs at float32 inputs, so its cotangent (tangent) is cast to
+    float32 too; a right product passes (kills `if P.ref_dtype is not None` → `is None`, which passed JAX the
+    float64 vectors: "unexpected JAX type … got float64[3], but expected float32[3]")."""
+    from chainrule import check_jvp
+
+    if check == "vjp":
+        r = check_vjp(jnp.sin, lambda x, ct: jnp.cos(x) * ct, np.zeros(3, np.float32), precision="float32",
+                      trials=10)
+    else:
+        r = check_jvp(jnp.sin, lambda x, t: jnp.cos(x) * t, np.zeros(3, np.float32), precision="float32", trials=10)
+    assert r.ok, str(r)
+
+
+def test_a_wrong_structure_says_why_for_either_form_of_argnums():
+    """argnums=(0, 1) asks for one derivative per argnum; argnums=0 for one array in numerator layout; the
+    message says which (kills `if isinstance(P.argnums_given, tuple)` → `if not …`, which swapped them)."""
+    def f(x, y):
+        return jnp.sum(x * y)
+
+    both = check_gradient(f, lambda x, y: y, np.zeros(3), np.zeros(3), argnums=(0, 1), trials=5)
+    assert both.diagnosis == ("wrong structure: the candidate returns an array of shape (3,), JAX a tuple of 2 "
+                              "(one derivative per argnum)"), both.diagnosis
+    first = check_gradient(f, lambda x, y: (y, x), np.zeros(3), np.zeros(3), argnums=0, trials=5)
+    assert first.diagnosis.startswith("wrong structure: the candidate returns a tuple of 2, JAX an array of shape "
+                                      "(3,) (numerator layout)"), first.diagnosis
+
+
+def test_a_factor_that_changes_with_the_inputs_is_named_even_when_one_factor_divides_the_other():
+    """The candidate is JAX's gradient times 2 where x[0] > 0 and times 4 elsewhere: proportional in each
+    trial, by a factor that varies (kills `max(ks) − min(ks)` → `max(ks) % min(ks)`, 0 for 4 and 2, which
+    called the factors constant)."""
+    def factor_by_sign(x):
+        return jnp.cos(x) * jnp.where(x[0] > 0, 2.0, 4.0)
+
+    r = check_gradient(lambda x: jnp.sum(jnp.sin(x)), factor_by_sign, np.zeros(3), seed=0, shrink=False)
+    assert r.diagnosis.startswith("proportional to JAX in each trial, but the factor varies with the inputs ("), \
+        r.diagnosis
+    assert set(re.search(r"inputs \(([^…]*), …\)", r.diagnosis).group(1).split(", ")) == {"2", "4"}, r.diagnosis
+
+
+def test_a_dropped_outer_product_beside_rounding_noise_is_still_rank_one_in_probe_mode():
+    """softmax's VJP without its −s sᵀ term, computed with errors of 1e-7 relative besides: the products'
+    errors are one vector's multiples up to noise a millionth of their size, which the rank test ignores
+    (kills `prt * s[0]` → `prt // s[0]`, a floor of 0 that counted the noise as more rank)."""
+    import jax
+
+    def vjp_without_the_outer_product_rounded(x, ct):
+        return ct * jax.nn.softmax(x) * (1 + 1e-7 * jnp.sin(1e3 * x))
+
+    r = check_vjp(jax.nn.softmax, vjp_without_the_outer_product_rounded, np.zeros(40), max_dense=100, trials=20,
+                  shrink=False)
+    assert "the errors of all 8 products are multiples of one vector" in r.diagnosis, r.diagnosis
+
+
+def _abs_sin_and_a_square(x):
+    """Kinks every π/30 ≈ 0.105 along x[0..6] (so every point is within 0.1 of one); x[7] smooth."""
+    return jnp.sum(jnp.abs(jnp.sin(30 * x[:7]))) + x[7] ** 2
+
+
+def _abs_sin_and_a_square_grad(x):
+    return jnp.concatenate([30 * jnp.cos(30 * x[:7]) * jnp.sign(jnp.sin(30 * x[:7])), 2 * x[7:]])
+
+
+def test_wrong_near_kinks_in_seven_entries_and_far_from_any_in_the_eighth_is_not_only_near_a_kink():
+    """Wrong in all 8 entries wherever x[7] > 0: the first 7 sit near kinks, the 8th near none, so the
+    mistake is not "wrong only near a kink" (kills `argwhere(…)[:8]` → `[:7]`, which looked at the first 7
+    wrong entries only and said it was)."""
+    def wrong_where_x7_is_positive(x):
+        return _abs_sin_and_a_square_grad(x) + jnp.where(x[7] > 0, 1.0, 0.0) * jnp.arange(1.0, 9.0) ** 2
+
+    assert check_gradient(_abs_sin_and_a_square, _abs_sin_and_a_square_grad, np.zeros(8), seed=0).ok
+    r = check_gradient(_abs_sin_and_a_square, wrong_where_x7_is_positive, np.zeros(8), seed=0, shrink=False)
+    assert not r.ok and not r.diagnosis.startswith("wrong only near a kink"), r.diagnosis
+
+
+def test_a_one_block_vjp_with_no_pattern_keeps_the_products_own_diagnosis():
+    """A VJP that is linear in ct but is no Jacobian of sin (ct·M, M random): its one block rebuilt says
+    nothing more, so the diagnosis is the products' own, without "rebuilt from …" (kills `len(mine) == 1` →
+    `== 2` of the code before the rewrite as a match)."""
+    M = np.random.default_rng(0).standard_normal((5, 5))
+    r = check_vjp(jnp.sin, lambda x, ct: ct @ M, np.zeros(5), seed=0, shrink=False, trials=10)
+    assert r.diagnosis == "no simple pattern (not a constant factor, a transpose, a few entries or a dropped outer " \
+                          "product)", r.diagnosis

@@ -250,9 +250,10 @@ class _Products:
     probed_because: str  # why not dense: the Jacobian's size over max_dense, or the basis calls' count
 
 
-#: The last rebuild, ``[key, products]``: it serves every failing block of one check. The key holds the
-#: problem itself and only the id and shapes of the trials' arrays (large: they are not kept alive).
-_LAST: list[Any] = []
+#: The last rebuild, ``{key: products}`` (one entry): it serves every failing block of one check. The key
+#: holds only the id and shapes of the trials' arrays (large: they are not kept alive), and the products hold
+#: the problem they were made for.
+_LAST: dict[tuple[Any, ...], _Products] = {}
 
 
 def _key(leaves: list[np.ndarray], t: int) -> tuple[Any, ...]:
@@ -290,8 +291,9 @@ def _numpy_rows(P: Problem, lv: list[np.ndarray], key: str, dirs: list[np.ndarra
 def _products(P: Problem, leaves: list[np.ndarray], t: int, traceable: bool) -> _Products:
     """Call the candidate and JAX at trial ``t`` with the basis vectors (or, for a Jacobian over
     ``max_dense`` entries, ``probes`` random vectors per leaf)."""
-    if _LAST and _LAST[1].P is P and _LAST[0] == _key(leaves, t):
-        return _LAST[1]
+    last = _LAST.get(_key(leaves, t))
+    if last is not None and last.P is P:
+        return last
     vjp = P.kind == "vjp"  # pragma: no mutate - equivalent: "vjp" sorts after every other kind, so >= is ==
     key = "ct" if vjp else "t"
     lv = [np.asarray(a[t]) for a in leaves]
@@ -336,7 +338,8 @@ def _products(P: Problem, leaves: list[np.ndarray], t: int, traceable: bool) -> 
     ref_l = [np.asarray(a, np.float64) for a in jax.tree_util.tree_leaves(normalize_tree(ref))]
     res = _Products(P, t, dirs, cand, ref_l, jblocks, [n for n, _ in out_names(out_struct)], out_shapes, in_shapes,
                     dense, probed_because)
-    _LAST[:] = [_key(leaves, t), res]
+    _LAST.clear()
+    _LAST[_key(leaves, t)] = res
     return res
 
 

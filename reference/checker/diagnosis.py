@@ -185,14 +185,15 @@ def diagnose_shape(c: np.ndarray, r: np.ndarray, *, out_shape: tuple[int, ...],
         return f"transposed (denominator layout): claimed {cs} is the transpose of JAX's {rs}"
     if c.size == r.size and c.size and _close(c.reshape(rs), r, rtol):
         return f"wrong shape: claimed {cs}, JAX {rs} (the values match after reshaping: flattened?)"
-    for axis in range(c.ndim):  # a candidate with one axis more than JAX's, that axis a batch's
-        if cs[:axis] + cs[axis + 1:] == rs:
-            if _close(c.sum(axis=axis), r, rtol):
-                return (f"wrong shape: claimed {cs}, JAX {rs}; summing the candidate over axis "
-                        f"{axis} gives JAX's (a batch dimension's sum is missing)")
-            if _close(c.mean(axis=axis), r, rtol):
-                return (f"wrong shape: claimed {cs}, JAX {rs}; averaging the candidate over "
-                        f"axis {axis} gives JAX's (a batch dimension's mean is missing)")
+    # a candidate with one axis more than JAX's, that axis a batch's (_close is False unless the sum or mean
+    # over the axis has JAX's shape)
+    for axis in range(c.ndim):
+        if _close(c.sum(axis=axis), r, rtol):
+            return (f"wrong shape: claimed {cs}, JAX {rs}; summing the candidate over axis "
+                    f"{axis} gives JAX's (a batch dimension's sum is missing)")
+        if _close(c.mean(axis=axis), r, rtol):
+            return (f"wrong shape: claimed {cs}, JAX {rs}; averaging the candidate over "
+                    f"axis {axis} gives JAX's (a batch dimension's mean is missing)")
     try:
         np.broadcast_shapes(cs, rs)
         broadcasts = True

@@ -236,10 +236,11 @@ def tie_broken(P: Problem, leaves: list[np.ndarray], extra: dict[str, Any], tria
         for s in range(breaks):
             offsets = [np.zeros(f.size) for f in flat]
             for u, g in groups:
-                # the spread stays inside the gap to the nearest other value, so no other order changes
-                h = min(math.sqrt(float(jnp.finfo(rdt[owner[g[0]]]).eps)) * max(1.0, abs(float(distinct[u]))),
-                        float(gaps[u]) / (2 * g.size))
-                spread = (rng.permutation(g.size) - (g.size - 1) / 2) * h
+                # a step the coarsest dtype among the tied entries registers, and that stays inside the gap to
+                # the nearest other value, so no other order changes
+                eps = max(float(jnp.finfo(rdt[owner[k]]).eps) for k in g)
+                h = min(math.sqrt(eps) * max(1.0, abs(float(distinct[u]))), float(gaps[u]) / (2 * g.size))
+                spread = rng.permutation(g.size) * h  # v, v + h, …, v + (n − 1)h: below v + gap/2
                 for k, o in zip(g, spread, strict=True):
                     offsets[owner[k]][pos[k]] = o
             for k, i in enumerate(drawn):

@@ -118,10 +118,8 @@ def check_ties_within(P: Problem, blocks: list[Block], leaves: list[np.ndarray],
                 continue
             o = int(np.flatnonzero(bad)[0])
             ok[bi, t] = False
-            # equivalent mutant (* / %): tb only tells the message which entries are nonzero; rtol % scale
-            # is rtol whenever scale > rtol, and below that every entry is noise either way
             info[(bi, t)] = within_message(P, b, o, g, t, leaves[li][t], c[o, g], r[o, g], float(lo[o]),
-                                           float(hi[o]), tb=tol.atol + tol.rtol * scale)  # pragma: no mutate
+                                           float(hi[o]), tb=tol.bound(scale))
     return info, checked
 
 
@@ -161,7 +159,7 @@ def within_message(P: Problem, b: Block, o: int, g: np.ndarray, t: int, x: np.nd
     if math.isclose(hi, lo, rel_tol=1e-9, abs_tol=1e-9):
         rate = f"at rate {lo:.6g} from either side"
     else:
-        rate = f"at rates {lo:.6g} and {hi:.6g} (one side each)"
+        rate = f"at rate {lo:.6g} from one side and {hi:.6g} from the other"
     return (f"wrong at a tie: where {where} (trial {t + 1}; {g.size} equal entries of {name}), the candidate "
             f"{route}: shares {shares} = {total:.6g}, but moving them together changes {out} {rate} "
             f"(JAX's shares: {jax_shares}); each share alone lies between its one-sided slopes, but the "
