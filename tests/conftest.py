@@ -11,10 +11,12 @@
 * ``catalog_results`` verifies every catalog rule once per session (float64), for the catalog tests and
   the README table test alike; ``catalog_results_float32`` the same in float32 (seed 1). Both run as
   ``chainrule verify`` does, in batches on the usable cores.
-* On several cores (``-n auto --dist loadgroup``, pytest-xdist, as the README's test command runs it) a
+* On several cores (``-n auto --dist loadfile``, pytest-xdist, as the README's test command runs it) a
   test file is one unit of work, so a module's fixtures (the docs site's build, the bench run) are built
-  once; every test that uses a catalog fixture joins one unit, so the catalog is verified once per dtype.
-  ``-n auto`` is the usable cores, at most 8 (each worker imports JAX and compiles its own programs).
+  once; the catalog fixtures' only user is ``tests/test_catalog.py``, so the catalog is verified once per
+  dtype. (``--dist loadgroup`` would group across files, but pytest 9 ignores the test-id suffix
+  pytest-xdist 3.8 groups by.) ``-n auto`` is the usable cores, at most 8 (each worker imports JAX and
+  compiles its own programs).
 """
 
 from __future__ import annotations
@@ -35,19 +37,6 @@ def pytest_configure(config):
     from chainrule.reference.compile_cache import enable_compilation_cache
 
     enable_compilation_cache()
-
-
-_CATALOG_FIXTURES = ("catalog_results", "catalog_results_float32")
-
-
-def pytest_collection_modifyitems(config, items):
-    """Units of work for pytest-xdist's ``--dist loadgroup``: the test's file, or "catalog" for every test
-    that needs a catalog fixture (wherever it is), so no session or module fixture is built twice."""
-    if not config.pluginmanager.hasplugin("xdist"):
-        return
-    for item in items:
-        uses_catalog = any(name in _CATALOG_FIXTURES for name in getattr(item, "fixturenames", ()))
-        item.add_marker(pytest.mark.xdist_group("catalog" if uses_catalog else item.nodeid.split("::")[0]))
 
 
 @pytest.hookimpl(optionalhook=True)

@@ -105,7 +105,8 @@ def test_a_wrong_hand_partial_in_an_example_is_caught():
 # --- chainrule explain ---------------------------------------------------------------------------
 
 
-def test_explain_t1_prints_the_step_table(capsys):
+def test_explain_t1_prints_the_step_table(capsys, monkeypatch):
+    monkeypatch.delenv("COLUMNS", raising=False)  # captured, as when piped (pytest-xdist's workers set 80)
     assert main(["explain", "T-1", "--around", "4"]) == 0
     out = capsys.readouterr().out
     for piece in ("T-1 (tutorial)", "variable", "claimed partials", "JAX's partials", "p² − q³",
