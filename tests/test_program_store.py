@@ -127,3 +127,38 @@ def test_a_record_built_at_run_time_never_uses_the_store(cache_dir):
     assert verify_rule(good, trials=10).ok
     assert not verify_rule(bad, trials=10).ok
     assert not list((cache_dir / "exported").glob("*.jaxexport"))
+
+
+def test_a_check_run_again_at_another_seed_traces_neither_f_nor_the_candidate(monkeypatch):
+    """Within one process the output structures are remembered per check signature: 1,000 seeds of one
+    check trace f and the candidate once (each ``jax.eval_shape`` costs milliseconds, a trial microseconds),
+    and the remembered structures give the same report as tracing afresh."""
+    from chainrule import check_gradient, check_vjp
+    from chainrule.reference.checker import programs
+
+    def f(x, W):
+        return jnp.sum(jnp.tanh(W @ x))
+
+    def grad(x, W):
+        return W.T @ (1 - jnp.tanh(W @ x) ** 2)
+
+    calls = []
+    real = jax.eval_shape
+    monkeypatch.setattr(jax, "eval_shape", lambda *a, **k: (calls.append(a[0]), real(*a, **k))[1])
+    programs.STRUCTS.clear()
+    first = check_gradient(f, grad, np.zeros(3), np.zeros((2, 3)), seed=1, trials=10)
+    traced = len(calls)
+    again = check_gradient(f, grad, np.zeros(3), np.zeros((2, 3)), seed=2, trials=10)
+    assert traced == 2 and len(calls) == traced, calls  # f's and the candidate's structures, once
+    programs.STRUCTS.clear()
+    fresh = check_gradient(f, grad, np.zeros(3), np.zeros((2, 3)), seed=2, trials=10)
+    assert len(calls) == traced + 2 and first.ok and again.ok
+    assert str(again) == str(fresh)
+
+    def numpy_vjp(x, ct):  # NumPy: called trial by trial with its cotangent, f never traced per trial
+        return np.cos(x) * ct
+
+    calls.clear()
+    r = check_vjp(jnp.sin, numpy_vjp, np.zeros(4), trials=100)
+    # f's structure, one try at tracing the candidate, and JAX's VJP program's own: not one per trial (was 100+)
+    assert r.ok and len(calls) <= 3, calls

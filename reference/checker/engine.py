@@ -32,6 +32,8 @@ from .programs import (
     numpy_call,
     programs,
     reference_outputs,
+    remember_structs,
+    remembered_structs,
     run_batched,
     to_numpy_tree,
     trial_inputs,
@@ -131,6 +133,8 @@ def prepare(P: Problem, shapes: list[tuple[int, ...]], trials: int, seed: int,
     ``structs`` is ``(f's output, the candidate's output)`` as ``jax.eval_shape`` gave them for this very
     check in an earlier run (:func:`run_many`'s store); without it both are traced here."""
     T = int(trials)
+    if structs is None:
+        structs = remembered_structs(P, shapes)  # the same check at another seed: traced already
     leaves, edge = draw(P, shapes, T, seed)
     # device_put, not jnp.asarray: the same arrays, without compiling a conversion per new shape
     lv0 = [jax.device_put(a[0]) for a in leaves]
@@ -143,6 +147,7 @@ def prepare(P: Problem, shapes: list[tuple[int, ...]], trials: int, seed: int,
                          f"{first_line(exc)}; f must be a JAX-traceable function of the given arguments"
                          ) from exc
     out_leaves = jax.tree_util.tree_leaves(out_struct)
+    P.out_def = jax.tree_util.tree_structure(out_struct)
     if P.kind in ("gradient", "hessian") and (len(out_leaves) != 1 or out_leaves[0].shape):  # shape (): scalar
         raise ValueError(f"check_{P.kind} needs a scalar-valued f, but {label_of(P.f)} returns "
                          f"{[tuple(o.shape) for o in out_leaves]}; use check_jacobian for a vector-valued f")
@@ -186,6 +191,8 @@ def prepare(P: Problem, shapes: list[tuple[int, ...]], trials: int, seed: int,
             report.inputs = trial_inputs(P, leaves, 0)
             return fail(report, f"the candidate raised {first_line(exc)}{call_hint(P, exc, cargs)}", trial=0,
                         stopped=True)
+    if traceable and structs is None:
+        remember_structs(P, shapes, (out_struct, cand_struct))
     # expected dense structure
     dense_expect = expected_dense_struct(P, ref_args0, out_struct)
     claimed_leaves_s = jax.tree_util.tree_leaves(normalize_tree(cand_struct))

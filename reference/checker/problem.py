@@ -110,6 +110,9 @@ class Problem:
     low_precision: bool = False
     #: ``f`` as the user gave it (``f`` itself may be its custom-rules-inlined twin)
     given_f: Any = None
+    #: the tree structure of ``f``'s output, once the engine has traced it: a VJP's cotangents take it, and
+    #: a NumPy candidate's arguments are built per trial without tracing ``f`` again
+    out_def: Any = None
 
     @property
     def diff_leaves(self) -> list[int]:

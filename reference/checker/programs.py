@@ -18,9 +18,10 @@ from ..._structured import is_structured, todense
 from .problem import DEFAULTS, Problem, is_float
 
 __all__ = [
-    "CHUNK_BYTES", "FAST_COMPILE", "PROGRAMS", "as_args", "cached", "candidate_args",
+    "CHUNK_BYTES", "FAST_COMPILE", "PROGRAMS", "STRUCTS", "as_args", "cached", "candidate_args",
     "candidate_output", "densify", "diff_tree", "first_line", "normalize_tree", "numpy_args", "numpy_call",
-    "programs", "reference_outputs", "run_batched", "to_numpy_tree", "trial_inputs", "upcast", "wrt_function"
+    "programs", "reference_outputs", "remember_structs", "remembered_structs", "run_batched", "to_numpy_tree",
+    "trial_inputs", "upcast", "wrt_function"
 ]
 
 
@@ -111,7 +112,8 @@ def candidate_args(P: Problem, leaves: Sequence[Any], extra: Mapping[str, Any], 
     diff = [P.leaves[i] for i in P.diff_leaves]
     low = min((lf.dtype for lf in diff), key=lambda d: -float(jnp.finfo(d).eps))
     if P.kind == "vjp":
-        out_def = jax.tree_util.tree_structure(jax.eval_shape(P.f, *as_args(P, [jnp.asarray(x) for x in leaves])))
+        out_def = P.out_def if P.out_def is not None else jax.tree_util.tree_structure(
+            jax.eval_shape(P.f, *as_args(P, [jnp.asarray(x) for x in leaves])))
         ct = jax.tree_util.tree_unflatten(out_def, [xp.asarray(c).astype(low) for c in extra["ct"]])
         return (*args, ct)
     ps = tuple(args[k] for k in P.argnums)
@@ -171,6 +173,38 @@ def programs(P: Problem) -> dict[str, Callable[..., Any]]:
         while len(PROGRAMS) > 64:
             PROGRAMS.popitem(last=False)  # pragma: no mutate - equivalent: which entry a cache drops changes speed only
     return progs
+
+
+#: ``(f's output, the candidate's output)`` as :func:`jax.eval_shape` gives them, per check signature (the
+#: functions themselves, the arguments' structure, shapes and dtypes): the same check at another seed or trial
+#: count traces neither again. Keyed, like :data:`PROGRAMS`, by the function objects, which it keeps alive.
+STRUCTS: OrderedDict[Any, tuple[Any, Any]] = OrderedDict()
+
+
+def _structs_key(P: Problem, shapes: Sequence[tuple[int, ...]]) -> Any:
+    key = (P.kind, P.f, P.cand, P.argnums_given, P.treedef, tuple(map(tuple, shapes)),
+           tuple(lf.dtype for lf in P.leaves), P.ref_dtype)
+    try:
+        hash(key)
+    except TypeError:  # an unhashable callable: nothing remembered
+        return None
+    return key
+
+
+def remembered_structs(P: Problem, shapes: Sequence[tuple[int, ...]]) -> tuple[Any, Any] | None:
+    """The output structures :func:`remember_structs` kept for this check's signature, if any."""
+    key = _structs_key(P, shapes)
+    return None if key is None else STRUCTS.get(key)
+
+
+def remember_structs(P: Problem, shapes: Sequence[tuple[int, ...]], structs: tuple[Any, Any]) -> None:
+    """Keep ``(f's output, the candidate's output)`` structures for this check's signature (the last 256)."""
+    key = _structs_key(P, shapes)
+    if key is not None:
+        STRUCTS[key] = structs
+        # equivalent mutants (no mutate): the bound and which entry is dropped change the speed only
+        while len(STRUCTS) > 256:  # pragma: no mutate
+            STRUCTS.popitem(last=False)  # pragma: no mutate
 
 
 def cached(P: Problem, name: Any, build: Callable[[], Callable[..., Any]]) -> Callable[..., Any]:

@@ -107,7 +107,7 @@ def candidate_rejects(P: Problem, shapes: list[tuple[int, ...]]) -> str | None:
         with x64(True):
             out_struct = jax.eval_shape(P.f, *as_args(P, upcast(P, [jnp.asarray(a[0]) for a in leaves])))
             extra = extras(P, out_struct, 1, P.opts["seed"])
-            _, out = numpy_call(P, leaves, extra, 0)
+            _, out = numpy_call(replace(P, out_def=jax.tree_util.tree_structure(out_struct)), leaves, extra, 0)
     except Exception as exc:
         return f"the candidate raised {first_line(exc)}"
     del out
