@@ -104,9 +104,9 @@ def _guide_markdown(title: str, body: str, root: Path, static: Path) -> str:
     return f"# {title}\n{body}"
 
 
-def _run_verify(dtype: str) -> subprocess.Popen[str]:
-    return subprocess.Popen([sys.executable, "-m", "chainrule", "verify", "--json", "--dtype", dtype],
-                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+def _run_verify(dtype: str, jobs: int) -> subprocess.Popen[str]:
+    return subprocess.Popen([sys.executable, "-m", "chainrule", "verify", "--json", "--dtype", dtype,
+                             "--jobs", str(jobs)], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
 
 
 def _verify_runs(verify_json: Sequence[Path] | None) -> tuple[dict[str, Any], float]:
@@ -121,7 +121,11 @@ def _verify_runs(verify_json: Sequence[Path] | None) -> tuple[dict[str, Any], fl
                                  f"found dtypes {sorted(dtypes)}")
             runs[dtypes.pop()] = data
         return runs, time.perf_counter() - start
-    procs = {d: _run_verify(d) for d in ("float64", "float32")}
+    from ..catalog.parallel import default_jobs
+
+    # the two runs go side by side, so each takes half the usable cores (no more processes than cores)
+    jobs = max(1, default_jobs() // 2)
+    procs = {d: _run_verify(d, jobs) for d in ("float64", "float32")}
     for d, proc in procs.items():
         out, err = proc.communicate()
         if proc.returncode not in (0, 1):  # 1: some rule failed, which the pages show
