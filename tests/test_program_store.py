@@ -130,9 +130,9 @@ def test_a_record_built_at_run_time_never_uses_the_store(cache_dir):
 
 
 def test_a_check_run_again_at_another_seed_traces_neither_f_nor_the_candidate(monkeypatch):
-    """Within one process the output structures are remembered per check signature: 1,000 seeds of one
-    check trace f and the candidate once (each ``jax.eval_shape`` costs milliseconds, a trial microseconds),
-    and the remembered structures give the same report as tracing afresh."""
+    """Within one process the output structures (and the custom rules found in f) are remembered per check
+    signature: 1,000 seeds of one check trace f and the candidate once (each trace costs a millisecond or
+    more, a trial microseconds), and the remembered structures give the same report as tracing afresh."""
     from chainrule import check_gradient, check_vjp
     from chainrule.reference.checker import programs
 
@@ -142,14 +142,16 @@ def test_a_check_run_again_at_another_seed_traces_neither_f_nor_the_candidate(mo
     def grad(x, W):
         return W.T @ (1 - jnp.tanh(W @ x) ** 2)
 
-    calls = []
-    real = jax.eval_shape
+    calls, jaxprs = [], []
+    real, real_jaxpr = jax.eval_shape, jax.make_jaxpr
     monkeypatch.setattr(jax, "eval_shape", lambda *a, **k: (calls.append(a[0]), real(*a, **k))[1])
+    monkeypatch.setattr(jax, "make_jaxpr", lambda *a, **k: (jaxprs.append(a[0]), real_jaxpr(*a, **k))[1])
     programs.STRUCTS.clear()
     first = check_gradient(f, grad, np.zeros(3), np.zeros((2, 3)), seed=1, trials=10)
-    traced = len(calls)
+    traced, scanned = len(calls), len(jaxprs)
     again = check_gradient(f, grad, np.zeros(3), np.zeros((2, 3)), seed=2, trials=10)
     assert traced == 2 and len(calls) == traced, calls  # f's and the candidate's structures, once
+    assert scanned == 1 and len(jaxprs) == scanned, jaxprs  # f scanned for custom rules once
     programs.STRUCTS.clear()
     fresh = check_gradient(f, grad, np.zeros(3), np.zeros((2, 3)), seed=2, trials=10)
     assert len(calls) == traced + 2 and first.ok and again.ok

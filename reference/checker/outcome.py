@@ -31,6 +31,8 @@ def shape_list(P: Problem, shapes: list[tuple[int, ...]]) -> list[tuple[str, tup
 def source_of(fn: Any) -> tuple[str, str]:
     """Python source that rebuilds ``fn`` in the caller's namespace, and a hint when it cannot.
 
+    Remembered per function (the last 256): a check repeated at 1,000 seeds reads the source once.
+
     A named function gives ``module.name`` (or its name); a lambda its own text when its source line
     holds exactly one lambda; a ``functools.partial`` ``functools.partial(func, args…)`` when its
     arguments print as Python. Otherwise the name, with a hint saying what to rebuild.
@@ -42,6 +44,18 @@ def source_of(fn: Any) -> tuple[str, str]:
     >>> source_of(functools.partial(pow, exp=2))
     ('functools.partial(pow, exp=2)', '')
     """
+    try:
+        return _source_of_remembered(fn)
+    except TypeError:  # an unhashable callable: read it every time
+        return _source_of(fn)
+
+
+@functools.lru_cache(maxsize=256)
+def _source_of_remembered(fn: Any) -> tuple[str, str]:
+    return _source_of(fn)
+
+
+def _source_of(fn: Any) -> tuple[str, str]:
     if isinstance(fn, functools.partial):
         inner, hint = source_of(fn.func)
         parts = [repr(a) for a in fn.args] + [f"{k}={v!r}" for k, v in fn.keywords.items()]
