@@ -32,13 +32,14 @@ from __future__ import annotations
 
 import functools
 import os
-from collections import OrderedDict
 from collections.abc import Callable, Sequence
 from typing import Any
 
 import jax
 import jax.extend.core as jcore
 import numpy as np
+
+from .memo import Memo
 
 __all__ = ["CUSTOM_PRIMITIVES", "custom_rules_in", "inline_custom_rules", "is_library_rule", "own_jvp", "own_vjp"]
 
@@ -103,28 +104,20 @@ def _structs(avals: Sequence[Any]) -> list[jax.ShapeDtypeStruct]:
 
 #: What :func:`custom_rules_in` found, per ``(f, the arguments' structure, shapes and dtypes)`` (the last 256):
 #: a check repeated at other seeds traces ``f`` once.
-_FOUND: OrderedDict[Any, tuple[str, ...]] = OrderedDict()
+_FOUND = Memo(256)
 
 
 def custom_rules_in(f: Callable[..., Any], args: tuple[Any, ...]) -> list[str]:
     """The custom rules defined outside JAX that ``f(*args)`` uses: ``"custom_vjp name at file:line"``."""
     flat, tree = jax.tree_util.tree_flatten(args)
     avals = [jax.typeof(a) for a in flat]
-    key: Any = (f, tree, tuple((a.shape, a.dtype, getattr(a, "weak_type", False)) for a in avals))
-    try:
-        found = _FOUND.get(key)
-    except TypeError:  # an unhashable callable: nothing remembered
-        key, found = None, None
-    if found is not None:
-        return list(found)
-    closed = jax.make_jaxpr(f)(*jax.tree_util.tree_unflatten(tree, _structs(avals)))
-    rules = _user_rules(closed.jaxpr, [])
-    if key is not None:
-        _FOUND[key] = tuple(rules)
-        # equivalent mutants (no mutate): the bound and which entry is dropped change the speed only
-        while len(_FOUND) > 256:  # pragma: no mutate
-            _FOUND.popitem(last=False)  # pragma: no mutate
-    return rules
+    key = (f, tree, tuple((a.shape, a.dtype, getattr(a, "weak_type", False)) for a in avals))
+    found = _FOUND.lookup(key)
+    if found is None:
+        closed = jax.make_jaxpr(f)(*jax.tree_util.tree_unflatten(tree, _structs(avals)))
+        found = tuple(_user_rules(closed.jaxpr, []))
+        _FOUND.keep(key, found)
+    return list(found)
 
 
 def _has_user_rules(jaxpr: Any) -> bool:

@@ -5,7 +5,6 @@ a NumPy-only candidate.
 
 from __future__ import annotations
 
-from collections import OrderedDict
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import replace
 from typing import Any
@@ -15,6 +14,7 @@ import jax.numpy as jnp
 import numpy as np
 
 from ..._structured import is_structured, todense
+from .memo import Memo
 from .problem import DEFAULTS, Problem, is_float
 
 __all__ = [
@@ -125,7 +125,7 @@ def candidate_output(P: Problem, leaves: Sequence[Any], extra: Mapping[str, Any]
     return densify(P.cand(*candidate_args(P, leaves, extra, jnp)))
 
 
-PROGRAMS: OrderedDict[Any, dict[str, Callable[..., Any]]] = OrderedDict()
+PROGRAMS = Memo(64)
 
 
 #: XLA options for small programs compiled once: optimize for compile time, not run time.
@@ -137,12 +137,8 @@ def programs(P: Problem) -> dict[str, Callable[..., Any]]:
     """``jit(vmap(...))`` programs: ``joint`` (reference and candidate), ``ref`` (reference only)."""
     key = (P.kind, P.f, P.cand, P.argnums_given, P.treedef, tuple(lf.dtype for lf in P.leaves),
            tuple(lf.drawn for lf in P.leaves), P.ref_dtype, P.dense, P.opts["probes"])
-    try:
-        hit = PROGRAMS.get(key)
-    except TypeError:  # an unhashable callable: no caching
-        key, hit = None, None
+    hit = PROGRAMS.lookup(key)
     if hit is not None:
-        PROGRAMS.move_to_end(key)
         return hit
     Q = replace(P)
 
@@ -168,43 +164,29 @@ def programs(P: Problem) -> dict[str, Callable[..., Any]]:
     options = FAST_COMPILE if Q.dense else None
     progs = {"joint_vmapped": jax.vmap(joint), "joint": jax.jit(jax.vmap(joint), compiler_options=options),
              "ref": jax.jit(jax.vmap(ref), compiler_options=options)}
-    if key is not None:
-        PROGRAMS[key] = progs
-        while len(PROGRAMS) > 64:
-            PROGRAMS.popitem(last=False)  # pragma: no mutate - equivalent: which entry a cache drops changes speed only
+    PROGRAMS.keep(key, progs)
     return progs
 
 
 #: ``(f's output, the candidate's output)`` as :func:`jax.eval_shape` gives them, per check signature (the
 #: functions themselves, the arguments' structure, shapes and dtypes): the same check at another seed or trial
 #: count traces neither again. Keyed, like :data:`PROGRAMS`, by the function objects, which it keeps alive.
-STRUCTS: OrderedDict[Any, tuple[Any, Any]] = OrderedDict()
+STRUCTS = Memo(256)
 
 
-def _structs_key(P: Problem, shapes: Sequence[tuple[int, ...]]) -> Any:
-    key = (P.kind, P.f, P.cand, P.argnums_given, P.treedef, tuple(map(tuple, shapes)),
-           tuple(lf.dtype for lf in P.leaves), P.ref_dtype)
-    try:
-        hash(key)
-    except TypeError:  # an unhashable callable: nothing remembered
-        return None
-    return key
+def _structs_key(P: Problem, shapes: Sequence[tuple[int, ...]]) -> tuple[Any, ...]:
+    return (P.kind, P.f, P.cand, P.argnums_given, P.treedef, tuple(map(tuple, shapes)),
+            tuple(lf.dtype for lf in P.leaves), P.ref_dtype)
 
 
 def remembered_structs(P: Problem, shapes: Sequence[tuple[int, ...]]) -> tuple[Any, Any] | None:
     """The output structures :func:`remember_structs` kept for this check's signature, if any."""
-    key = _structs_key(P, shapes)
-    return None if key is None else STRUCTS.get(key)
+    return STRUCTS.lookup(_structs_key(P, shapes))
 
 
 def remember_structs(P: Problem, shapes: Sequence[tuple[int, ...]], structs: tuple[Any, Any]) -> None:
     """Keep ``(f's output, the candidate's output)`` structures for this check's signature (the last 256)."""
-    key = _structs_key(P, shapes)
-    if key is not None:
-        STRUCTS[key] = structs
-        # equivalent mutants (no mutate): the bound and which entry is dropped change the speed only
-        while len(STRUCTS) > 256:  # pragma: no mutate
-            STRUCTS.popitem(last=False)  # pragma: no mutate
+    STRUCTS.keep(_structs_key(P, shapes), structs)
 
 
 def cached(P: Problem, name: Any, build: Callable[[], Callable[..., Any]]) -> Callable[..., Any]:

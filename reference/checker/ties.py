@@ -17,7 +17,7 @@ from .compare import as_rows
 from .problem import Block, Problem
 from .programs import as_args, cached, upcast
 
-__all__ = ["check_ties", "directional", "tie_directional", "tie_message", "tie_pairs"]
+__all__ = ["check_ties", "directional", "one_sided_rates", "tie_directional", "tie_message", "tie_pairs"]
 
 
 def tie_pairs(P: Problem, blocks: list[Block]) -> list[tuple[int, int]]:
@@ -117,8 +117,8 @@ def check_ties(P: Problem, blocks: list[Block], leaves: list[np.ndarray], extra:
             cb, rb = (as_rows(a[t].astype(np.float64), m) for a in (claimed[ib], ref[ib]))
             # equivalent mutants (the initial values): this bound only picks which tied entries to examine;
             # a floor of 1 instead of 0 moves it by rtol, below any difference a tie produces
-            tb = tol.atol + tol.rtol * max(float(np.max(np.abs(ra), initial=0.0)),  # pragma: no mutate
-                                           float(np.max(np.abs(rb), initial=0.0)))  # pragma: no mutate
+            tb = tol.bound(max(float(np.max(np.abs(ra), initial=0.0)),  # pragma: no mutate
+                               float(np.max(np.abs(rb), initial=0.0))))  # pragma: no mutate
             differs = np.logical_or(np.abs(ca - ra) > tb, np.abs(cb - rb) > tb)[:, tied].any(axis=0)
             items.extend((t, int(j)) for j in tied[differs])
         if not items:
@@ -158,6 +158,17 @@ def check_ties(P: Problem, blocks: list[Block], leaves: list[np.ndarray], extra:
     return info, checked
 
 
+def one_sided_rates(lo: float, hi: float) -> str:
+    """JAX's derivatives along a tie direction from its two sides, in words.
+
+    >>> one_sided_rates(1.0, 1.0), one_sided_rates(0.0, 1.0)
+    ('1 from either side', '0 from one side and 1 from the other')
+    """
+    if math.isclose(hi, lo, rel_tol=1e-9, abs_tol=1e-9):
+        return f"{lo:.6g} from either side"
+    return f"{lo:.6g} from one side and {hi:.6g} from the other"
+
+
 def tie_message(P: Problem, A: Block, B: Block, o: int, j: int, t: int, ca: float, cb: float,
                  ra: float, rb: float, lo: float, hi: float) -> str:
     """The diagnosis of partials that do not add up at a tie (output entry ``o``, input entry ``j``)."""
@@ -170,12 +181,9 @@ def tie_message(P: Problem, A: Block, B: Block, o: int, j: int, t: int, ca: floa
         out = A.name[1:A.name.index("/∂")] + index(o, tuple(A.out_shape))
     else:
         out = "(ctᵀf)" if P.kind == "vjp" else "f"  # pragma: no mutate - equivalent: "vjp" sorts last, >= is ==
-    if math.isclose(hi, lo, rel_tol=1e-9, abs_tol=1e-9):
-        jax_side = f"is {lo:.6g} from either side"
-    else:
-        jax_side = f"is {lo:.6g} from one side and {hi:.6g} from the other"
     return (f"wrong at a tie: where {a}{at} = {b}{at} (trial {t + 1}), the candidate's ∂{out}/∂{a}{at} + "
             f"∂{out}/∂{b}{at} = {ca:.6g} + {cb:.6g} = {ca + cb:.6g}, but JAX's derivative along the tie "
-            f"direction ({a}{at} and {b}{at} moved together) {jax_side} (JAX's partials: {ra:.6g} + {rb:.6g}); "
+            f"direction ({a}{at} and {b}{at} moved together) is {one_sided_rates(lo, hi)} "
+            f"(JAX's partials: {ra:.6g} + {rb:.6g}); "
             "each partial alone lies between its one-sided slopes, but at a tie the two must add up to the "
             "derivative along the tie")

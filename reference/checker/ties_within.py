@@ -33,7 +33,7 @@ from ..tolerances import kink_tolerance
 from .compare import as_rows
 from .problem import Block, Problem
 from .programs import cached
-from .ties import directional
+from .ties import directional, one_sided_rates
 
 __all__ = ["MAX_SHOWN", "check_ties_within", "tie_groups", "within_message"]
 
@@ -156,12 +156,9 @@ def within_message(P: Problem, b: Block, o: int, g: np.ndarray, t: int, x: np.nd
     shares = " + ".join(f"{v:.6g}" for v in c[shown]) + (" + …" if more else "")
     jax_shares = " + ".join(f"{v:.6g}" for v in r[shown]) + (" + …" if more else "")
     total = float(c[active].sum())
-    if math.isclose(hi, lo, rel_tol=1e-9, abs_tol=1e-9):
-        rate = f"at rate {lo:.6g} from either side"
-    else:
-        rate = f"at rate {lo:.6g} from one side and {hi:.6g} from the other"
     return (f"wrong at a tie: where {where} (trial {t + 1}; {g.size} equal entries of {name}), the candidate "
-            f"{route}: shares {shares} = {total:.6g}, but moving them together changes {out} {rate} "
+            f"{route}: shares {shares} = {total:.6g}, but moving them together changes {out} "
+            f"at rate {one_sided_rates(lo, hi)} "
             f"(JAX's shares: {jax_shares}); each share alone lies between its one-sided slopes, but the "
             "shares of tied entries must add up to the rate along the tie (all to one of them, or split "
             "among them)")
