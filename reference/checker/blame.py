@@ -159,7 +159,7 @@ def symmetric_probe(P: Problem, bi: int, t: int, leaves: list[np.ndarray], extra
         # equivalent mutants (no mutate): any symmetric matrix shows it; halving keeps the draw's scale, and
         # x + xᵀ scaled otherwise (/1, //2, *2) is symmetric too
         sym[li] = (x_plus_xt / 2).astype(lf.dtype)  # pragma: no mutate
-        T = leaves[0].shape[0]
+        T = len(x)  # the trials
         try:
             with x64(True):
                 progs = programs(P)
@@ -382,7 +382,10 @@ def _linearity(pr: _Products, P: Problem, b: Block, claimed_t: np.ndarray, leave
     # the product with the zero vector (the last row), shaped like the failing block b: never empty (a block
     # without entries passes), so its max needs no initial value
     at_zero = float(np.max(np.abs(pr.cand[res][-1])))
-    if at_zero > 10 * P.tol.atol + P.tol.rtol * scale:
+    # equivalent mutants (no mutate): the multiple of atol only moves the bounds by atol; a VJP that is not
+    # linear in its vector misses them by the size of its nonlinear term, a linear one by rounding
+    floor = 10 * P.tol.atol  # pragma: no mutate
+    if at_zero > floor + P.tol.rtol * scale:
         return (f"not linear in the {vec}: with {what} = 0 the candidate returns a non-zero {b.name} (max |·| "
                 f"{at_zero:.3g}): a term not multiplied by the {vec}?")
     cargs = candidate_args(P, [np.asarray(a[pr.t]) for a in leaves],
@@ -393,9 +396,6 @@ def _linearity(pr: _Products, P: Problem, b: Block, claimed_t: np.ndarray, leave
     u = np.concatenate(vecs)
     back, bound = u @ rows, float(np.max(np.abs(u) @ np.abs(rows), initial=0.0))
     gap = np.abs(back - np.asarray(claimed_t, np.float64).ravel())
-    # equivalent mutants (no mutate): the multiple of atol only moves the bound by atol; a VJP that is not
-    # linear in its vector misses it by the size of its nonlinear term, a linear one by rounding
-    floor = 10 * P.tol.atol  # pragma: no mutate
     if np.any(gap > floor + _pattern_rtol(P) * bound):
         return (f"not linear in the {vec}: its products with the basis {vec}s, combined with the trial's {what}, "
                 f"do not add up to its product with {what} (max gap {float(np.max(gap)):.3g}): is {what} "

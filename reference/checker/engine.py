@@ -278,9 +278,9 @@ def execute(prep: Prepared, joint_out: Any = None) -> CheckReport:
                 claimed_per.append(kept([np.full(s_, np.nan) for s_ in prep.dense_shapes], t))
                 continue
             except Exception as exc:
+                # no call hint: trial 0 already ran once above, so this candidate takes the call as given
                 report.inputs = trial_inputs(P, leaves, t)
-                hint = call_hint(P, exc, cargs) if t == 0 else ""
-                return fail(report, f"the candidate raised {first_line(exc)}{hint}", trial=t, stopped=True)
+                return fail(report, f"the candidate raised {first_line(exc)}", trial=t, stopped=True)
             if P.opts["hygiene"]:
                 after = jax.tree_util.tree_leaves(cargs)
                 for before_a, after_a, lf in zip(before, after, P.leaves + [None] * len(after), strict=False):
@@ -297,10 +297,19 @@ def execute(prep: Prepared, joint_out: Any = None) -> CheckReport:
                                                          [np.array(a) for a in before])
                     again = to_numpy_tree(P.cand(*fresh))
                     a_l, b_l = jax.tree_util.tree_leaves(out), jax.tree_util.tree_leaves(again)
+                    shapes_a, shapes_b = [np.shape(a) for a in a_l], [np.shape(b) for b in b_l]
+                    if (jax.tree_util.tree_structure(out) != jax.tree_util.tree_structure(again)
+                            or shapes_a != shapes_b):
+                        report.inputs = trial_inputs(P, leaves, 0)
+                        return fail(report, f"nondeterministic candidate: two calls on the same inputs return "
+                                             f"{describe_struct(out)} with shapes {shapes_a}, then "
+                                             f"{describe_struct(again)} with shapes {shapes_b}", trial=0,
+                                    stopped=True)
                     # two calls may round differently (micrograd sums over a set, whose order varies):
                     # only a difference the tolerance would see is nondeterminism
                     diffs = []
-                    for a, b in zip(a_l, b_l, strict=True):
+                    # equivalent mutant (no mutate): the two calls' leaves were matched one for one above
+                    for a, b in zip(a_l, b_l, strict=True):  # pragma: no mutate
                         if not np.array_equal(a, b, equal_nan=True):
                             err, _, agree, _ = errors(np.asarray(b)[None], np.asarray(a)[None], P.tol)
                             if not agree[0]:
@@ -356,7 +365,8 @@ def shape_failure(P: Problem, report: CheckReport, leaves: list[np.ndarray], ext
     # agree are not compared, since the check stops here
     diags: list[tuple[Block, np.ndarray, np.ndarray, str]] = []
     report.blocks = []
-    for b, c, r in zip(dense_blocks, c_leaves, r_leaves, strict=True):
+    # equivalent mutant (no mutate): a wrong structure returned above, so there is one leaf of each per block
+    for b, c, r in zip(dense_blocks, c_leaves, r_leaves, strict=True):  # pragma: no mutate
         differ = c.shape != r.shape
         d = dx.diagnose_shape(c, r, out_shape=b.out_shape, in_shape=b.in_shape, rtol=rtol) if differ else None
         if d is not None:

@@ -164,11 +164,12 @@ def judge(P: Problem, report: CheckReport, blocks: list[Block], leaves: list[np.
     # per-block results
     fails_any = ~ok.all(axis=0)
     report.failures = int(fails_any.sum())
-    report.max_abs_error = float(abs_e.max(initial=0.0))
-    report.max_rel_error = float(rel_e.max(initial=0.0))
+    # a check has at least one block and one trial (problem.py refuses zero trials and empty arguments)
+    report.max_abs_error = float(abs_e.max())
+    report.max_rel_error = float(rel_e.max())
     for bi, b in enumerate(blocks):
         report.blocks.append(BlockResult(b.name, b.shape, bool(ok[bi].all()), int((~ok[bi]).sum()),
-                                         float(abs_e[bi].max(initial=0.0)), float(rel_e[bi].max(initial=0.0))))
+                                         float(abs_e[bi].max()), float(rel_e[bi].max())))
     if not fails_any.any():
         b0 = 0
         report.trial = 0
@@ -177,12 +178,9 @@ def judge(P: Problem, report: CheckReport, blocks: list[Block], leaves: list[np.
         report.wrt_shape, report.out_shape = tuple(blocks[b0].in_shape), tuple(blocks[b0].out_shape)
         return report
 
-    # worst failing block and trial
-    score = np.where(ok, -np.inf, rel_e)
-    if (fails_any & ~edge).any():  # an ordinary trial fails: show one (an edge trial is an artificial input)
-        score[:, edge] = -np.inf
-    bi, t = np.unravel_index(int(np.argmax(score)), score.shape)
-    bi, t = int(bi), int(t)
+    # worst failing block and trial: an ordinary one where one fails (an edge trial is an artificial input)
+    shown = np.flatnonzero(~ok & ~edge if (fails_any & ~edge).any() else ~ok)
+    bi, t = (int(i) for i in np.unravel_index(shown[np.argmax(rel_e.ravel()[shown])], rel_e.shape))
     b = blocks[bi]
     c, r = claimed[bi][t], ref[bi][t]
     report.trial = t

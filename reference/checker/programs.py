@@ -20,8 +20,8 @@ from .problem import DEFAULTS, Problem, is_float
 __all__ = [
     "CHUNK_BYTES", "FAST_COMPILE", "PROGRAMS", "STRUCTS", "as_args", "cached", "candidate_args",
     "candidate_output", "densify", "diff_tree", "first_line", "normalize_tree", "numpy_args", "numpy_call",
-    "programs", "reference_outputs", "remember_structs", "remembered_structs", "run_batched", "to_numpy_tree",
-    "trial_inputs", "upcast", "wrt_function"
+    "padded_size", "programs", "reference_outputs", "remember_structs", "remembered_structs", "run_batched",
+    "to_numpy_tree", "trial_inputs", "upcast", "wrt_function"
 ]
 
 
@@ -107,18 +107,20 @@ def densify(out: Any) -> Any:
 def candidate_args(P: Problem, leaves: Sequence[Any], extra: Mapping[str, Any], xp: Any) -> tuple[Any, ...]:
     """The candidate's arguments: the trial's leaves, plus ``ct`` or ``t`` in the candidate's dtype."""
     args = as_args(P, leaves)
-    if P.kind not in ("vjp", "jvp"):
-        return args
     diff = [P.leaves[i] for i in P.diff_leaves]
-    low = min((lf.dtype for lf in diff), key=lambda d: -float(jnp.finfo(d).eps))
-    if P.kind == "vjp":
-        out_def = P.out_def if P.out_def is not None else jax.tree_util.tree_structure(
-            jax.eval_shape(P.f, *as_args(P, [jnp.asarray(x) for x in leaves])))
-        ct = jax.tree_util.tree_unflatten(out_def, [xp.asarray(c).astype(low) for c in extra["ct"]])
-        return (*args, ct)
-    ps = tuple(args[k] for k in P.argnums)
-    t = diff_tree(P, [xp.asarray(c).astype(lf.dtype) for c, lf in zip(extra["t"], diff, strict=True)], ps)
-    return (*args, t if isinstance(P.argnums_given, tuple) else t[0])
+    match P.kind:  # a match, not ==: `is` and `==` agree on the kinds' interned literals
+        case "vjp":
+            low = min((lf.dtype for lf in diff), key=lambda d: -float(jnp.finfo(d).eps))
+            out_def = P.out_def if P.out_def is not None else jax.tree_util.tree_structure(
+                jax.eval_shape(P.f, *as_args(P, [jnp.asarray(x) for x in leaves])))
+            ct = jax.tree_util.tree_unflatten(out_def, [xp.asarray(c).astype(low) for c in extra["ct"]])
+            return (*args, ct)
+        case "jvp":
+            ps = tuple(args[k] for k in P.argnums)
+            t = diff_tree(P, [xp.asarray(c).astype(lf.dtype) for c, lf in zip(extra["t"], diff, strict=True)], ps)
+            return (*args, t if isinstance(P.argnums_given, tuple) else t[0])
+        case _:
+            return args
 
 
 def candidate_output(P: Problem, leaves: Sequence[Any], extra: Mapping[str, Any]) -> Any:
@@ -195,6 +197,17 @@ def cached(P: Problem, name: Any, build: Callable[[], Callable[..., Any]]) -> Ca
     if name not in progs:
         progs[name] = build()
     return progs[name]
+
+
+def padded_size(n: int) -> int:
+    """The batch size ``n ≥ 1`` items are padded to for one compiled call: the next power of two, at least 8,
+    so a run compiles few sizes. It is never below ``n``: every item is examined, and the padding rows
+    (repeats) are not read.
+
+    >>> [padded_size(n) for n in (1, 8, 9, 100)]
+    [8, 8, 16, 128]
+    """
+    return 1 << max(3, (n - 1).bit_length())
 
 
 def run_batched(fn: Callable[..., Any], leaves: list[np.ndarray], extra: dict[str, Any],

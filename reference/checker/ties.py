@@ -15,7 +15,7 @@ import numpy as np
 from ..tolerances import kink_tolerance
 from .compare import as_rows
 from .problem import Block, Problem
-from .programs import as_args, cached, upcast
+from .programs import as_args, cached, padded_size, upcast
 
 __all__ = ["check_ties", "directional", "one_sided_rates", "tie_directional", "tie_message", "tie_pairs"]
 
@@ -32,8 +32,8 @@ def tie_pairs(P: Problem, blocks: list[Block]) -> list[tuple[int, int]]:
             # equivalent mutant (no mutate): the blocks of one output come in leaf order, so a.in_leaf > b.in_leaf
             # never holds here and >= is ==
             one_leaf = a.in_leaf == b.in_leaf  # pragma: no mutate
-            if (a.product or b.product or a.in_leaf is None or b.in_leaf is None or one_leaf
-                    or a.out_leaf != b.out_leaf or tuple(a.in_shape) != tuple(b.in_shape)):
+            # (a dense gradient's, Jacobian's or VJP's blocks each have an input leaf and are not products)
+            if one_leaf or a.out_leaf != b.out_leaf or tuple(a.in_shape) != tuple(b.in_shape):
                 continue
             pairs.append((ia, ib))
     return pairs
@@ -66,7 +66,8 @@ def directional(P: Problem, ins: tuple[int, ...], out_leaf: int | None) -> Calla
         outs = jax.jvp(g, (sign * h,), (jnp.ones((), h.dtype),))[1]
         match P.kind:  # a match, not ==: `is` and `==` agree on the kinds' interned literals
             case "gradient":
-                return outs[0][None]  # a gradient's f is scalar: its one-entry vector
+                (out,) = outs  # a gradient's f is one scalar: its one-entry vector
+                return out[None]
             case "vjp":
                 pairs = zip(outs, ex["ct"], strict=True)  # pragma: no mutate - one ct per output: strict= moot
                 return jnp.reshape(sum(jnp.sum(o * c.astype(o.dtype)) for o, c in pairs), (-1,))
@@ -126,7 +127,7 @@ def check_ties(P: Problem, blocks: list[Block], leaves: list[np.ndarray], extra:
         checked += len(items)
         fn = cached(P, ("tie", A.in_leaf, B.in_leaf, A.out_leaf), lambda A=A, B=B: tie_directional(P, A, B))
         n_in = max(1, math.prod(A.in_shape))
-        size = 1 << max(3, (len(items) - 1).bit_length())  # padded to a power of two: few compilations
+        size = padded_size(len(items))
         idx = [items[min(k, len(items) - 1)] for k in range(size)]
         ts = np.asarray([t for t, _ in idx])
         E = np.zeros((size, n_in))
@@ -177,10 +178,13 @@ def tie_message(P: Problem, A: Block, B: Block, o: int, j: int, t: int, ca: floa
 
     a, b = P.leaves[A.in_leaf].path, P.leaves[B.in_leaf].path
     at = index(j, tuple(A.in_shape))
-    if P.kind == "jacobian":
-        out = A.name[1:A.name.index("/∂")] + index(o, tuple(A.out_shape))
-    else:
-        out = "(ctᵀf)" if P.kind == "vjp" else "f"  # pragma: no mutate - equivalent: "vjp" sorts last, >= is ==
+    match P.kind:  # a match, not ==: `is` and `==` agree on the kinds' interned literals
+        case "jacobian":
+            out = A.name[1:A.name.index("/∂")] + index(o, tuple(A.out_shape))
+        case "vjp":
+            out = "(ctᵀf)"
+        case _:
+            out = "f"
     return (f"wrong at a tie: where {a}{at} = {b}{at} (trial {t + 1}), the candidate's ∂{out}/∂{a}{at} + "
             f"∂{out}/∂{b}{at} = {ca:.6g} + {cb:.6g} = {ca + cb:.6g}, but JAX's derivative along the tie "
             f"direction ({a}{at} and {b}{at} moved together) is {one_sided_rates(lo, hi)} "

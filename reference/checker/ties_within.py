@@ -32,7 +32,7 @@ import numpy as np
 from ..tolerances import kink_tolerance
 from .compare import as_rows
 from .problem import Block, Problem
-from .programs import cached
+from .programs import cached, padded_size
 from .ties import directional, one_sided_rates
 
 __all__ = ["MAX_SHOWN", "check_ties_within", "tie_groups", "within_message"]
@@ -77,22 +77,21 @@ def check_ties_within(P: Problem, blocks: list[Block], leaves: list[np.ndarray],
     info: dict[tuple[int, int], str] = {}
     checked = 0
     for bi, b in enumerate(blocks):
-        if b.product or b.in_leaf is None:
-            continue
+        li = b.in_leaf
+        assert li is not None  # a dense gradient's, Jacobian's or VJP's blocks each have an input leaf
         m = math.prod(b.out_shape)  # a failing block has entries: never 0
         items: list[tuple[int, np.ndarray]] = []
         for t in sorted(t for (bj, t) in accepted if bj == bi and ok[bi, t]):
             c, r = (as_rows(a[t].astype(np.float64), m) for a in (claimed[bi], ref[bi]))
             tb = tol.bound_for(r)
             differs = np.abs(c - r) > tb  # pragma: no mutate - equivalent: > vs >= differ only at |c − r| = tb
-            items.extend((t, g) for g in tie_groups(leaves[b.in_leaf][t], points) if differs[:, g].any())
+            items.extend((t, g) for g in tie_groups(leaves[li][t], points) if differs[:, g].any())
         if not items:
             continue
         checked += len(items)
-        li = b.in_leaf
         fn = cached(P, ("tie-within", li, b.out_leaf), lambda li=li, b=b: directional(P, (li,), b.out_leaf))
         n_in = max(1, math.prod(b.in_shape))
-        size = 1 << max(3, (len(items) - 1).bit_length())  # padded to a power of two: few compilations
+        size = padded_size(len(items))
         idx = [items[min(k, len(items) - 1)] for k in range(size)]
         ts = np.asarray([t for t, _ in idx])
         E = np.zeros((size, n_in))

@@ -38,6 +38,7 @@ TESTS = [
     "tests/test_check_mutation_survivors_seed7.py",
     "tests/test_check_mutation_survivors_seed8.py",
     "tests/test_check_mutation_survivors_seed9.py",
+    "tests/test_check_mutation_survivors_seed10.py",
     "tests/test_check_diagnosis.py",
     "tests/test_check_ties_edges.py",
     "tests/test_verify.py",
