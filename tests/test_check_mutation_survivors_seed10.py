@@ -265,3 +265,57 @@ def test_a_factor_of_two_is_not_blamed_on_a_dimension_of_two(k, name):
     """A factor 2, 1/2 or √2 with an input dimension of 2 is written as the number alone: 2 is too common a
     factor to read as N (kills `q > 2` → `q >= 2`, which appended "(= N with N = 2 …)")."""
     assert describe_factor(k, dims=(2, 5)) == f"off by a constant factor {name}"
+
+
+def test_a_candidate_close_to_both_witnesses_is_not_said_to_be_backed_against_jax():
+    """A gradient off by 1e-7 relative (a rounded constant), with witness='fd': finite differences agree with
+    the candidate and with JAX alike (within 1e-6), so the diagnosis does not add that the third witness backs
+    the candidate against JAX (kills `c_ok and not j_ok` → `c_ok or not j_ok`)."""
+    r = check_gradient(lambda x: jnp.sum(jnp.sin(x)), lambda x: np.cos(x) * (1 + 1e-7), np.zeros(3),
+                       witness="fd", shrink=False)
+    assert not r.ok and r.diagnosis.startswith("close but not exact"), r.diagnosis
+    assert "third witness" not in r.diagnosis, r.diagnosis
+    assert any(n.startswith("third witness (central finite differences") and "(agrees); JAX vs it" in n
+               and n.endswith("(agrees)") for n in r.notes), r.notes
+
+
+def test_a_probe_mode_check_in_chunks_passes_a_right_jacobian_and_fails_a_wrong_one():
+    """mode='probe' with a memory budget of 1 MiB runs 100 trials of a 64-wide Jacobian in chunks, each
+    contracted with its own probes (run_batched's `post`, given the chunk's probes): the right Jacobian
+    passes and a wrong one fails, both under jit(vmap), with no fall back to running trial by trial (kills
+    `post(out, sub[1])` → `sub[2]`, whose IndexError sent the check to the slow loop)."""
+    def right(x):
+        return jnp.diag(jnp.cos(x))
+
+    def wrong(x):
+        return jnp.diag(jnp.cos(x)) * 1.5
+
+    ok = check_jacobian(jnp.sin, right, np.zeros(64), mode="probe", memory=1 << 20)
+    bad = check_jacobian(jnp.sin, wrong, np.zeros(64), mode="probe", memory=1 << 20, shrink=False)
+    assert ok.ok, ok.diagnosis
+    assert not bad.ok and bad.failures == 100, (bad.failures, bad.diagnosis)
+    assert not [n for r in (ok, bad) for n in r.notes if "trial by trial" in n], ok.notes + bad.notes
+
+
+def test_a_candidate_that_raises_where_f_is_singular_is_excused_with_what_it_raised():
+    """The QR inverse VJP refusing matrices of condition above 1e12: at seed 6's last edge trial x is singular
+    and JAX's derivative, though finite, moves without bound, so the trial is skipped, and the note says the
+    candidate raised there rather than that the conditioning explains a disagreement (kills the `group is
+    excused` test → `group < excused`)."""
+    def refusing(x, g):
+        if np.linalg.cond(x) > 1e12:
+            raise np.linalg.LinAlgError("ill-conditioned matrix")
+        return inv_vjp_qr(x, g)
+
+    r = check_vjp(inv_f, refusing, np.zeros((3, 3)), seed=6)
+    notes = [n for n in r.notes if "ill-conditioned for f" in n]
+    assert r.ok and len(notes) == 1, (r.ok, r.notes)
+    assert notes[0].endswith("moves JAX's derivative without bound; x is singular), where the candidate raised "
+                             "LinAlgError: ill-conditioned matrix; not counted"), notes[0]
+
+
+def test_a_wrong_shape_is_named_in_a_one_trial_vjp_check():
+    """With trials=1 the shape failure's dense values come from trial 0's inputs and cotangent, the only ones
+    there are (kills `a[0]` → `a[1]` for the cotangent, an IndexError with one trial)."""
+    r = check_vjp(jnp.sin, lambda x, g: np.zeros(4), np.zeros(3), trials=1)
+    assert not r.ok and r.diagnosis == "wrong shape: claimed (4,), JAX (3,)", r.diagnosis

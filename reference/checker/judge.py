@@ -92,7 +92,9 @@ def judge(P: Problem, report: CheckReport, blocks: list[Block], leaves: list[np.
     rel_e = np.zeros((len(blocks), T))
     for bi, (c, r) in enumerate(zip(claimed, ref, strict=True)):
         a, rl, o, _ = errors(c, r, tol)
-        ok[bi], abs_e[bi], rel_e[bi] = o | ~keep, np.where(keep, a, 0), np.where(keep, rl, 0)
+        # a trial not compared has no error: zeros (which are never a maximum: a compared error is at least 0)
+        ok[bi] = o | ~keep
+        abs_e[bi], rel_e[bi] = np.where(keep, a, np.zeros_like(a)), np.where(keep, rl, np.zeros_like(rl))
 
     # JAX is a witness, not the truth: on a failing trial a second one, from f's values alone, decides who is
     # wrong; where it cannot (a kink, a tie, an ill-conditioned point) the analysis below settles the trial

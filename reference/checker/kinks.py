@@ -168,7 +168,7 @@ def accept_kinks(P: Problem, bi: int, part: np.ndarray, L: np.ndarray, R: np.nda
         good = np.abs(c - r) <= tb
         inside = (c >= low - tk) & (c <= high + tk)
         accepted = np.logical_or(good, at_kink & inside) if between else good
-        if not np.all(accepted & np.isfinite(c)):
+        if not np.all(np.logical_and(accepted, np.isfinite(c))):
             all_ok = False
             continue
         ok[bi, t] = True  # a failing trial whose entries that are not good all sit at kinks, accepted
