@@ -319,3 +319,23 @@ def test_a_wrong_shape_is_named_in_a_one_trial_vjp_check():
     there are (kills `a[0]` → `a[1]` for the cotangent, an IndexError with one trial)."""
     r = check_vjp(jnp.sin, lambda x, g: np.zeros(4), np.zeros(3), trials=1)
     assert not r.ok and r.diagnosis == "wrong shape: claimed (4,), JAX (3,)", r.diagnosis
+
+
+def test_a_trial_where_a_wrong_candidate_raised_is_not_compared_nor_counted():
+    """A QR inverse VJP with its transposes forgotten that also refuses matrices of condition above 1e12: it
+    fails on the ordinary trials, and at seed 6's last edge trial, where x is singular but JAX's derivative is
+    finite, it raised. That trial is named as not compared and is left out of the failures (95) and of the
+    largest error, which stays finite (kills the loop that takes raised trials out of the comparison, run zero
+    times: 96 failures and an infinite largest error)."""
+    from test_check_ties_edges import qr_inverse
+
+    def refusing_transposed(x, g):
+        if np.linalg.cond(x) > 1e12:
+            raise np.linalg.LinAlgError("ill-conditioned matrix")
+        a = np.asarray(qr_inverse(x))
+        return -a @ g @ a
+
+    r = check_vjp(inv_f, refusing_transposed, np.zeros((3, 3)), seed=6, shrink=False)
+    assert not r.ok and r.failures == 95 and np.isfinite(r.max_abs_error), (r.failures, r.max_abs_error)
+    assert "1 edge trial not compared (trial 100): the candidate raised LinAlgError: ill-conditioned matrix there" \
+        in r.notes, r.notes
