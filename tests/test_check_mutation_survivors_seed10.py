@@ -339,3 +339,4 @@ def test_a_trial_where_a_wrong_candidate_raised_is_not_compared_nor_counted():
     assert not r.ok and r.failures == 95 and np.isfinite(r.max_abs_error), (r.failures, r.max_abs_error)
     assert "1 edge trial not compared (trial 100): the candidate raised LinAlgError: ill-conditioned matrix there" \
         in r.notes, r.notes
+

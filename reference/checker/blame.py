@@ -133,7 +133,7 @@ def diagnose_block(P: Problem, bi: int, b: Block, t: int, claimed: list[np.ndarr
     # (unless a few entries of the product are wrong: a few columns or rows, said more plainly as they are)
     if P.kind in ("vjp", "jvp") and not d.startswith("one wrong entry") and " wrong entries of " not in d:
         regular = [u for u in fails if not edge[u]]
-        tr = t if not edge[t] or not regular else int(regular[0])
+        tr = t if not edge[t] else next(iter(regular), t)  # an edge trial's pattern from an ordinary one if any
         try:
             rebuilt = product_rediagnose(P, bi, b, tr, claimed[bi][tr], leaves, extra, traceable,
                                          dims(P, shapes))

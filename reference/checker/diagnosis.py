@@ -219,9 +219,7 @@ def _rank(d2: np.ndarray, floor: float, rel: float) -> int:
 
     ``d2`` is never empty: every caller passes a block of at least 2 × 2 (``_low_rank`` returns early below that).
     """
-    s = np.linalg.svd(d2, compute_uv=False)
-    if s[0] <= floor:
-        return 0
+    s = np.linalg.svd(d2, compute_uv=False)  # descending: s[0] is the largest, so s[0] <= floor gives 0
     return int(np.sum(s > max(rel * s[0], floor)))
 
 

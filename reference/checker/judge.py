@@ -129,7 +129,7 @@ def judge(P: Problem, report: CheckReport, blocks: list[Block], leaves: list[np.
             "derivative along it")
     if groups_checked and not within_info:
         report.notes.append(
-            f"{groups_checked} group{'' if groups_checked == 1 else 's'} of tied entries (equal values inside one "
+            f"{plural(groups_checked, 'group')} of tied entries (equal values inside one "
             "argument) checked along the tie direction: the candidate's shares add up to JAX's derivative "
             "along it")
 
