@@ -4,6 +4,8 @@ after the seed-10 survivors were dealt with. Each names the mutant it kills and 
 
 from __future__ import annotations
 
+import re
+
 import jax.numpy as jnp
 import numpy as np
 
@@ -40,3 +42,72 @@ def test_the_complex_step_witness_agrees_with_a_right_gradient():
     assert r.ok, r.diagnosis
     notes = [n for n in r.notes if n.startswith("third witness (the complex step")]
     assert len(notes) == 1 and "(agrees); JAX vs it" in notes[0] and notes[0].endswith("(agrees)"), r.notes
+
+
+def test_float32_ties_are_broken_in_the_reference_precision():
+    """Three float32 entries tied at 0.5, checked in float64 (the default): the tie-broken points are built in
+    float64, whose step √ε·1 ≈ 1.5e-8 float32 cannot hold, so the three take distinct values and more than
+    one order appears over the 32 break points (kills the loop that casts the rows to the reference dtype,
+    run zero times: the steps rounded away in float32 and left one order)."""
+    import jax
+
+    from chainrule.reference.checker.kinks import tie_broken
+    from chainrule.reference.checker.problem import setup
+
+    def f(x):
+        return jnp.sum(jnp.sort(x) * jnp.arange(1.0, 5.0, dtype=x.dtype))
+
+    x = np.array([0.5, 0.5, 0.5, 2.0], np.float32)
+    with jax.enable_x64(True):
+        P = setup("gradient", f, lambda x: x, (np.zeros(4, np.float32),), 0, {})
+        g = tie_broken(P, [x[None]], {}, [0])[0][0]
+    assert len({tuple(row) for row in g}) > 1 and (g[:, 3] == 4).all(), g[:4]
+
+
+def _relu_plus_x(x):
+    return jnp.sum(x + jnp.where(x > 0, x, 0.0))
+
+
+def test_a_kink_convention_is_not_blamed_when_entries_away_from_the_kink_are_wrong_too():
+    """Under kinks='jax', a candidate that takes the midpoint 1.5 at a kink of Σ (x + relu(x)) and is also 10%
+    off elsewhere in the same (edge) trials: not "wrong kink convention", since the entries off the kink
+    disagree too (kills `|c − r| <= tb` → `is not tb` in the others-agree test, always true)."""
+    def midpoint_and_off(x):
+        g = 1.0 + np.where(x > 0, 1.0, np.where(x == 0, 0.5, 0.0))
+        return np.where((x != 0) & np.any(x == 0), 1.1 * g, g)
+
+    r = check_gradient(_relu_plus_x, midpoint_and_off, np.zeros(4), kinks="jax", shrink=False)
+    assert not r.ok and r.trial >= 90, (r.ok, r.trial)
+    assert not r.diagnosis.startswith("wrong kink convention"), r.diagnosis
+
+
+def test_a_kink_convention_names_an_entry_where_the_candidate_differs():
+    """Under kinks='jax', a candidate that takes the right slope at the last entry at a kink only (JAX takes
+    the left one, 1, everywhere): the convention message names that entry and "the right slope (2)", not an
+    earlier kink entry where the two agree (kills `|c − r| > tb` → `!= tb` in the at-kink test, which
+    counted agreeing entries, |c − r| = 0)."""
+    def last_kink_right(x):
+        g = 1.0 + (x > 0)
+        zeros = np.flatnonzero(x == 0)
+        if zeros.size:
+            g = g.astype(float)
+            g[zeros[-1]] = 2.0
+        return g
+
+    r = check_gradient(_relu_plus_x, last_kink_right, np.zeros(6), kinks="jax", shrink=False)
+    assert not r.ok and r.diagnosis.startswith("wrong kink convention: at entry ("), r.diagnosis
+    assert "the candidate takes the right slope (2), JAX the left slope (1)" in r.diagnosis, r.diagnosis
+
+
+def test_a_candidate_wrong_just_right_of_a_kink_at_many_entries_says_how_many_were_scanned():
+    """Σ relu(x) over 600 entries, with a derivative that switches on at 1e-5 instead of 0: only the edge
+    trials' entries drawn just right of the kink are wrong, a dozen per trial. The diagnosis scans the first 8
+    and says so, "the first 8 of the N wrong entries", instead of calling 8 "all" (kills `[:8]` → `[:9]`,
+    which scanned and named 9)."""
+    def late_switch(x):
+        return np.where(x > 1e-5, 1.0, 0.0)
+
+    r = check_gradient(lambda x: jnp.sum(jnp.where(x > 0, x, 0.0)), late_switch, np.zeros(600), shrink=False)
+    m = re.match(r"wrong only near a kink: the first 8 of the (\d+) wrong entries of trial (\d+) \(an edge trial\) "
+                 r"lie within 0\.1 of a point where JAX's derivative jumps, and 90 of 100 trials pass$", r.diagnosis)
+    assert not r.ok and m is not None and int(m.group(1)) > 8, r.diagnosis

@@ -68,8 +68,7 @@ def diagnose_block(P: Problem, bi: int, b: Block, t: int, claimed: list[np.ndarr
     if not np.isfinite(c).all():
         return dx.diagnose_values(c, r, out_shape=b.out_shape, in_shape=b.in_shape)
     # derivative missing: zero in every failing trial where JAX is not
-    zero = all(float(np.max(np.abs(claimed[bi][u]), initial=0.0)) <= tol.atol
-               for u in fails)
+    zero = all(float(np.max(np.abs(claimed[bi][u]))) <= tol.atol for u in fails)  # a failing block has entries
     if zero and scale > tb:
         if (b.in_leaf is not None and not b.product) or (b.product and b.in_leaf is not None):
             lf = P.leaves[b.in_leaf]
@@ -110,8 +109,8 @@ def diagnose_block(P: Problem, bi: int, b: Block, t: int, claimed: list[np.ndarr
         return d
     # only near a kink?
     if P.dense and b.in_leaf is not None and not b.product and len(fails) < ok.shape[1]:
-        bad = np.argwhere(np.abs(c - r) > tb)[:8]
-        entries = [tuple(int(i) for i in ix) for ix in bad]
+        wrong = np.argwhere(np.abs(c - r) > tb)
+        entries = [tuple(int(i) for i in ix) for ix in wrong[:8]]  # the first 8 are scanned
         if entries:
             try:
                 near = near_kink(P, b, leaves, extra, t, entries, tb)
@@ -119,10 +118,13 @@ def diagnose_block(P: Problem, bi: int, b: Block, t: int, claimed: list[np.ndarr
                 near = [False]
             if all(near):
                 edge_note = " (an edge trial)" if edge[t] else ""
-                n_e, n_t = len(entries), ok.shape[1]
+                n_e, n_w, n_t = len(entries), len(wrong), ok.shape[1]
                 # equivalent mutants (no mutate): there is at least one entry here, so <= 1 is == 1
                 what = "the wrong entry" if n_e == 1 else f"all {n_e} wrong entries"  # pragma: no mutate
                 verb = "lies" if n_e == 1 else "lie"  # pragma: no mutate - equivalent, as above
+                if n_e < n_w:
+                    what = f"the first {n_e} of the {n_w} wrong entries"
+
                 return (f"wrong only near a kink: {what} of trial {t + 1}{edge_note} {verb} within 0.1 of a point "
                         f"where JAX's derivative jumps, and {n_t - len(fails)} of {n_t} trials pass")
     # holds only for symmetric matrices?

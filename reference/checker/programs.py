@@ -78,20 +78,21 @@ def reference_outputs(P: Problem, leaves: Sequence[Any], extra: Mapping[str, Any
         case "jacobian" if P.dense:
             return (jax.jacfwd(P.f, argnums=an)(*args), jax.jacrev(P.f, argnums=an)(*args))
     g, ps = wrt_function(P, args)
-    if P.kind == "vjp":
-        out_def = jax.tree_util.tree_structure(jax.eval_shape(g, *ps))
-        ct = jax.tree_util.tree_unflatten(out_def, [up(c) for c in extra["ct"]])
-        res = jax.vjp(g, *ps)[1](ct)
-        return (res[0] if not isinstance(an, tuple) else res,)
-    if P.kind == "jvp":
-        t = diff_tree(P, [up(c) for c in extra["t"]], ps)
-        return (jax.jvp(g, ps, t)[1],)
+    match P.kind:  # the rest: a VJP, a JVP, and the probe modes of a Hessian and a Jacobian
+        case "vjp":
+            out_def = jax.tree_util.tree_structure(jax.eval_shape(g, *ps))
+            ct = jax.tree_util.tree_unflatten(out_def, [up(c) for c in extra["ct"]])
+            res = jax.vjp(g, *ps)[1](ct)
+            return (res[0] if not isinstance(an, tuple) else res,)
+        case "jvp":
+            t = diff_tree(P, [up(c) for c in extra["t"]], ps)
+            return (jax.jvp(g, ps, t)[1],)
+        case "hessian":
+            V = diff_tree(P, [up(v) for v in extra["V"]], ps)
+            gg = jax.grad(g, argnums=tuple(range(len(ps))))
+            hv = jax.vmap(lambda v: jax.jvp(gg, ps, v)[1])(V)
+            return (hv,)
     V = diff_tree(P, [up(v) for v in extra["V"]], ps)
-    # only "hessian" and "jacobian" (probe mode) get here, and "jacobian" > "hessian": == and <= are equivalent
-    if P.kind == "hessian":  # pragma: no mutate
-        gg = jax.grad(g, argnums=tuple(range(len(ps))))
-        hv = jax.vmap(lambda v: jax.jvp(gg, ps, v)[1])(V)
-        return (hv,)
     jv = jax.vmap(lambda v: jax.jvp(g, ps, v)[1])(V)
     out_def = jax.tree_util.tree_structure(jax.eval_shape(g, *ps))
     U = jax.tree_util.tree_unflatten(out_def, [up(u) for u in extra["U"]])
@@ -181,7 +182,8 @@ def _structs_key(P: Problem, shapes: Sequence[tuple[int, ...]]) -> tuple[Any, ..
             tuple(lf.dtype for lf in P.leaves), P.ref_dtype)
 
 
-def remembered_structs(P: Problem, shapes: Sequence[tuple[int, ...]]) -> tuple[Any, Any] | None:
+def remembered_structs(P: Problem, shapes: Sequence[tuple[int, ...]]
+                       ) -> tuple[Any, Any] | None:  # pragma: no mutate - equivalent: annotations (PEP 563)
     """The output structures :func:`remember_structs` kept for this check's signature, if any."""
     return STRUCTS.lookup(_structs_key(P, shapes))
 
