@@ -111,3 +111,50 @@ def test_a_candidate_wrong_just_right_of_a_kink_at_many_entries_says_how_many_we
     m = re.match(r"wrong only near a kink: the first 8 of the (\d+) wrong entries of trial (\d+) \(an edge trial\) "
                  r"lie within 0\.1 of a point where JAX's derivative jumps, and 90 of 100 trials pass$", r.diagnosis)
     assert not r.ok and m is not None and int(m.group(1)) > 8, r.diagnosis
+
+
+def test_each_break_point_of_each_trial_spreads_its_ties_by_whole_steps_from_the_trial_itself():
+    """tie_broken with 3 break points for two trials of Σ x²/2 (whose gradient is x itself): every row is its
+    trial's input with each tied group spread over v, v + h, …, v + (n − 1)h in some order (h = √ε at 1 and
+    2), the other entries unchanged (kills `n·breaks + s` → `n·breaks | s` for the row read, equal only while
+    breaks is a power of two: with 3, trial 2's rows started from an already spread row)."""
+    import jax
+
+    from chainrule.reference.checker.kinks import tie_broken
+    from chainrule.reference.checker.problem import setup
+
+    x = np.array([[1.0, 1.0, 1.0, 5.0], [2.0, 2.0, 7.0, 9.0]])
+    with jax.enable_x64(True):
+        P = setup("gradient", lambda x: jnp.sum(x**2) / 2, lambda x: x, (np.zeros(4),), 0, {})
+        out = tie_broken(P, [x], {}, [0, 1], breaks=3)
+    h = np.sqrt(np.finfo(np.float64).eps)
+    for t, tied, v in ((0, [0, 1, 2], 1.0), (1, [0, 1], 2.0)):
+        rows = out[t][0]
+        assert rows.shape == (3, 4)
+        for row in rows:
+            steps = np.sort((row[tied] - v) / (h * v))
+            assert np.allclose(steps, np.arange(len(tied)), atol=1e-3), (t, row)
+            others = [j for j in range(4) if j not in tied]
+            assert (row[others] == x[t, others]).all(), (t, row)
+
+
+def test_a_constant_factor_is_not_sought_where_jax_is_not_finite():
+    """constant_factor with JAX's values holding an inf returns None at once, with no warning from an empty
+    median (kills `isfinite(c) and isfinite(r)` → `or`, under which a finite candidate went on to a median of
+    nothing)."""
+    import warnings
+
+    from chainrule.reference.checker.diagnosis import constant_factor
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        assert constant_factor(np.ones(3), np.array([1.0, np.inf, 1.0])) is None
+
+
+def test_a_large_factor_is_named_as_n_within_a_relative_tolerance():
+    """A factor 1000·(1 + 1e-7) with a dimension of 1000 is N = 1000: the match is relative to the factor (a
+    tolerance of 1e-6 of it), not an absolute 1e-6 (kills `tol * a` → `tol % a`)."""
+    from chainrule.reference.checker.diagnosis import describe_factor
+
+    d = describe_factor(1000 * (1 + 1e-7), dims=(1000, 3))
+    assert d.startswith("off by a constant factor 1000 (= N with N = 1000"), d

@@ -286,8 +286,9 @@ def dropped_note(P: Problem, leaves: list[np.ndarray], trials: list[int], not_fi
         # equivalent mutants (no mutate): inf is a subset of trials, so >= is ==
         at = "" if len(inf) == len(trials) else f" at {len(inf)} of them"  # pragma: no mutate
         why.append(f"JAX's derivative is not finite{at}{f' ({conds})' if conds else ''}")
-    if len(inf) < len(trials):
-        at = "" if not inf else f" at {len(trials) - len(inf)}"
+    disagree = len(trials) - len(inf)  # the others: dropped because JAX's witnesses disagree there
+    if disagree:
+        at = "" if not inf else f" at {disagree}"
         why.append(f"JAX's two witnesses disagree{at} (f is not differentiable there)")
     hit = {t: raised[t] for t in trials if t in raised}
     if not hit:
