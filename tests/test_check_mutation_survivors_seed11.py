@@ -9,7 +9,7 @@ import re
 import jax.numpy as jnp
 import numpy as np
 
-from chainrule import check_gradient
+from chainrule import check_gradient, check_vjp
 from chainrule.reference.checker.diagnosis import diagnose_shape, diagnose_values
 
 
@@ -158,3 +158,62 @@ def test_a_large_factor_is_named_as_n_within_a_relative_tolerance():
 
     d = describe_factor(1000 * (1 + 1e-7), dims=(1000, 3))
     assert d.startswith("off by a constant factor 1000 (= N with N = 1000"), d
+
+
+def test_a_term_not_multiplied_by_the_cotangent_below_the_tolerance_is_not_called_nonlinear():
+    """A VJP of sin that takes sin for its derivative and adds a weight decay of 1e-10·x: wrong, and diagnosed
+    from its rebuilt Jacobian (wrong on the diagonal only). Its value at ct = 0, about 2e-10, is within
+    10·atol + rtol·max|JAX|, so it is not "not linear in the cotangent" (kills `floor + rtol·scale` →
+    `floor % rtol·scale`, a bound of 1e-11·scale)."""
+    def sin_with_decay(x, g):
+        return g * np.sin(x) + 1e-10 * x
+
+    r = check_vjp(jnp.sin, sin_with_decay, np.zeros(5), shrink=False)
+    assert not r.ok and r.diagnosis.startswith("dropped term: wrong on the diagonal only"), r.diagnosis
+
+
+def test_a_wrong_share_at_a_tie_inside_the_second_argument_fails_when_the_first_has_none():
+    """Σ x² + max(y), with a gradient that gives 1 to every tied maximum of y: x's block holds no tie where
+    the candidate differs, y's does, and the check fails on y's tie (kills `continue` → `break` after a block
+    with nothing to examine, which skipped y and passed)."""
+    def every_max_gets_one(x, y):
+        return 2 * x, (y == np.max(y)).astype(float)
+
+    r = check_gradient(lambda x, y: jnp.sum(x**2) + jnp.max(y), every_max_gets_one, np.zeros(3), np.zeros(4),
+                       argnums=(0, 1), shrink=False)
+    assert not r.ok and r.diagnosis.startswith("wrong at a tie: where y["), r.diagnosis
+    assert "the candidate routes the gradient to all 2 tied entries: shares 1 + 1 = 2" in r.diagnosis, r.diagnosis
+
+
+def test_the_third_witness_sides_with_a_right_candidate_against_a_wrong_custom_rule_in_f():
+    """f uses a custom_jvp for sin whose rule doubles the derivative, kept as written (custom_rules='keep'):
+    the right gradient cos fails against JAX, and finite differences agree with the candidate and not with JAX,
+    which the note and the diagnosis say (kills `j_ok and all(…)` → `j_ok or all(…)`, under which JAX always
+    agreed with the witness)."""
+    import jax
+
+    @jax.custom_jvp
+    def my_sin(x):
+        return jnp.sin(x)
+
+    @my_sin.defjvp
+    def _(primals, tangents):
+        (x,), (t,) = primals, tangents
+        return jnp.sin(x), 2 * jnp.cos(x) * t
+
+    r = check_gradient(lambda x: jnp.sum(my_sin(x)), np.cos, np.zeros(3), witness="fd", custom_rules="keep",
+                       shrink=False)
+    assert not r.ok and r.diagnosis.endswith("(the candidate agrees with the third witness and JAX does not: "
+                                             "JAX's convention may be what differs)"), r.diagnosis
+    assert any(n.startswith("third witness") and n.endswith("(DISAGREES)") for n in r.notes), r.notes
+
+
+def test_the_third_witness_sides_with_jax_against_a_wrong_candidate():
+    """A gradient of Σ sin twice too large, with witness='fd': the note says the candidate disagrees with the
+    witness and JAX agrees, and the diagnosis adds nothing about JAX's convention (kills `c_ok and all(…)` →
+    `c_ok or all(…)`, under which the candidate always agreed)."""
+    r = check_gradient(lambda x: jnp.sum(jnp.sin(x)), lambda x: 2 * np.cos(x), np.zeros(3), witness="fd",
+                       shrink=False)
+    assert not r.ok and r.diagnosis == "off by a constant factor 2", r.diagnosis
+    notes = [n for n in r.notes if n.startswith("third witness")]
+    assert len(notes) == 1 and "(DISAGREES); JAX vs it" in notes[0] and notes[0].endswith("(agrees)"), notes
