@@ -40,11 +40,15 @@ TESTS = [
     "tests/test_check_mutation_survivors_seed9.py",
     "tests/test_check_mutation_survivors_seed10.py",
     "tests/test_check_mutation_survivors_seed11.py",
+    "tests/test_check_mutation_survivors_seed12.py",
     "tests/test_check_diagnosis.py",
     "tests/test_check_ties_edges.py",
     "tests/test_verify.py",
     "tests/test_cli_check.py",
     "tests/test_check_library_use.py",
+    "tests/test_catalog_coverage.py",
+    "tests/test_arbitration.py",
+    "tests/test_check_custom_rules.py",
 ]
 MAP = Path(".mutation-tests.json")
 PYTEST = [sys.executable, "-m", "pytest", "-x", "-q", "-p", "no:cacheprovider"]
