@@ -40,3 +40,93 @@ def test_the_symmetric_probe_goes_on_to_the_next_matrix_when_one_cannot_be_probe
     assert not r.ok and r.diagnosis.startswith("holds only for symmetric matrices: the candidate agrees with JAX "
                                                "when A is made symmetric"), r.diagnosis
 
+
+
+def test_a_candidate_that_raises_when_its_wrong_shape_is_examined_is_reported_at_trial_1():
+    """A NumPy VJP that returns 4 entries for a 3-entry x on its first call, and raises on the next, when the
+    wrong shape's values are examined at trial 0: the report says it raised, at trial 0 (shown as trial 1),
+    with that trial's inputs (kills `trial=0` → `trial=-1` in that failure)."""
+    from chainrule import check_vjp
+
+    calls = []
+
+    def wrong_then_raising(x, g):
+        calls.append(1)
+        if len(calls) > 1:
+            raise ValueError("cache miss")
+        return np.zeros(4)
+
+    r = check_vjp(jnp.sin, wrong_then_raising, np.zeros(3), trials=5)
+    assert not r.ok and r.diagnosis == "the candidate raised ValueError: cache miss", r.diagnosis
+    assert r.trial == 0 and r.inputs is not None, (r.trial, r.inputs)
+
+
+def test_an_exact_multiple_is_a_constant_factor_at_zero_tolerance():
+    """constant_factor(2r, r, rtol=0): every entry is exactly twice JAX's, so the factor 2 holds with no
+    tolerance at all (kills `max|c − k·r| <= rtol·|k|·scale` → `<`, which found no factor at rtol 0)."""
+    from chainrule.reference.checker.diagnosis import constant_factor
+
+    r = np.array([1.0, -2.0, 0.5, 3.0])
+    assert constant_factor(2 * r, r, 0.0) == 2.0
+
+
+def test_a_rank_one_difference_in_a_two_row_jacobian_is_a_dropped_term():
+    """JAX − candidate = u vᵀ on a 2 × 4 Jacobian, every entry wrong: a rank-one outer product, for two output
+    entries as for more (kills `m < 2` → `m <= 2`, which left two-row Jacobians out of the low-rank test)."""
+    from chainrule.reference.checker.diagnosis import diagnose_values
+
+    rng = np.random.default_rng(0)
+    r = rng.normal(size=(2, 4))
+    d = np.outer([1.0, -2.0], [0.5, 1.0, -1.5, 2.0])
+    out = diagnose_values(r - d, r, out_shape=(2,), in_shape=(4,))
+    assert out.startswith("dropped term: JAX − candidate is a rank-one outer product u vᵀ"), out
+
+
+def test_a_custom_vjp_f_without_forward_mode_still_gets_a_diagnosis_at_its_kinks():
+    """Σ relu(x) through a jax.custom_vjp (JAX's rule: slope 0 at 0), and a gradient taking slope 1 at 0: the
+    edge trials fail, and the kink analysis, which needs forward mode, cannot run on a custom_vjp function. The
+    check still ends with a diagnosis (kills `except Exception` → a class never raised, which let jax.jvp's
+    TypeError out of the check)."""
+    import jax
+
+    from chainrule import check_gradient
+
+    @jax.custom_vjp
+    def relu(x):
+        return jnp.where(x > 0, x, 0.0)
+
+    relu.defvjp(lambda x: (relu(x), x), lambda x, g: (jnp.where(x > 0, g, 0.0),))
+
+    r = check_gradient(lambda x: jnp.sum(relu(x)), lambda x: (x >= 0).astype(float), np.zeros(4), shrink=False,
+                       custom_rules="keep")
+    assert not r.ok and r.diagnosis, r.diagnosis
+    assert r.trial >= 90, r.trial
+
+
+def test_a_failing_rule_names_the_trial_the_engine_reported_counted_from_one():
+    """A rule whose gradient of Σ x² is off by 1 + x₀²/100, verified with seed 1: the worst trial is the
+    engine's index 95 (an odd one) for that configuration, and the message says "trial 96/100" (kills
+    `report.trial + 1` → `| 1` and `^ 1`, which agree with + 1 on even indices only: 95 and 94)."""
+    import array_api_compat
+    import jax
+
+    from chainrule.reference.catalog import Arg, Rule
+    from chainrule.reference.catalog.verify import config_seed, rule_check, verify_rule
+    from chainrule.reference.checker.engine import run_once
+
+    def sumsq(x):
+        """Σ x²"""
+        return array_api_compat.array_namespace(x).sum(x**2)
+
+    def grad_off(x):
+        """2x·(1 + x₀²/100)"""
+        return 2 * x * (1 + x[..., 0:1] ** 2 / 100)
+
+    rule = Rule("sumsq_off", "E-1", "elementwise", "s", sumsq, grad_off, (Arg("x", ("n",), "real"),), "x",
+                ({"n": 4},))
+    with jax.enable_x64(True):
+        P, shapes = rule_check(rule, {"n": 4}, seed=config_seed(1, rule, 0))
+        report = run_once(P, shapes, 100, P.opts["seed"])
+    result = verify_rule(rule, seed=1)
+    assert report.trial == 95, report.trial
+    assert result.status == "fail" and "| seed 1, trial 96/100 |" in result.message, result.message

@@ -181,7 +181,7 @@ def judge(P: Problem, report: CheckReport, blocks: list[Block], leaves: list[np.
         return report
 
     # worst failing block and trial: an ordinary one where one fails (an edge trial is an artificial input)
-    shown = np.flatnonzero(~ok & ~edge if (fails_any & ~edge).any() else ~ok)
+    shown = np.flatnonzero(~ok & ~edge if np.logical_and(fails_any, ~edge).any() else ~ok)
     bi, t = (int(i) for i in np.unravel_index(shown[np.argmax(rel_e.ravel()[shown])], rel_e.shape))
     b = blocks[bi]
     c, r = claimed[bi][t], ref[bi][t]
