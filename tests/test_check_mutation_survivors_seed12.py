@@ -130,3 +130,42 @@ def test_a_failing_rule_names_the_trial_the_engine_reported_counted_from_one():
     result = verify_rule(rule, seed=1)
     assert report.trial == 95, report.trial
     assert result.status == "fail" and "| seed 1, trial 96/100 |" in result.message, result.message
+
+
+def test_a_value_between_a_custom_rules_kink_value_and_its_slopes_fails_at_a_scalar_kink():
+    """A relu whose custom_jvp gives 5 at 0 (its one-sided slopes are 0 and 1), kept as written: a scalar
+    candidate taking 3 at 0 is outside [0, 1] and fails. A trial without ties is not sent to the tie-broken
+    pass, whose range would include JAX's own 5 (kills `not ok and has_ties` → `not ok or has_ties`, which
+    sent it there and passed)."""
+    import jax
+
+    from chainrule import check_gradient
+
+    @jax.custom_jvp
+    def odd_relu(x):
+        return jnp.where(x > 0, x, 0.0)
+
+    @odd_relu.defjvp
+    def _(primals, tangents):
+        (x,), (t,) = primals, tangents
+        return odd_relu(x), jnp.where(x > 0, 1.0, jnp.where(x == 0, 5.0, 0.0)) * t
+
+    def three_at_zero(x):
+        return np.where(x > 0, 1.0, np.where(x == 0, 3.0, 0.0))
+
+    r = check_gradient(lambda x: jnp.sum(odd_relu(x)), three_at_zero, np.zeros(()), custom_rules="keep",
+                       shrink=False)
+    assert not r.ok and r.diagnosis == ("wrong at a kink: at entry () the candidate gives 3, outside JAX's "
+                                        "one-sided derivatives [0, 1]"), r.diagnosis
+
+
+def test_a_traceable_vjp_that_needs_jax_arrays_gets_its_jacobian_rebuilt_under_jax():
+    """A VJP of sin written g.at[:].multiply(sin x) (sin where cos belongs) works on JAX arrays only. Its
+    Jacobian is rebuilt from its products in JAX's program, which says "wrong on the diagonal only" (kills
+    `if traceable` → `if not traceable`, which sent it to the NumPy loop, where it raised, and lost the
+    rebuilt diagnosis)."""
+    from chainrule import check_vjp
+
+    r = check_vjp(jnp.sin, lambda x, g: g.at[:].multiply(jnp.sin(x)), np.zeros(5), shrink=False)
+    assert r.diagnosis.startswith("dropped term: wrong on the diagonal only"), r.diagnosis
+    assert "rebuilt from the candidate's VJPs of the 5 basis cotangents" in r.diagnosis, r.diagnosis
