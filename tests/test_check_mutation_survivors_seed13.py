@@ -1,0 +1,65 @@
+"""Behaviour tests that kill the seed-13 sample's surviving mutants (issue 16), a fresh sample of the code
+after the seed-12 survivors were dealt with. Each names the mutant it kills and was checked against it by hand.
+"""
+
+from __future__ import annotations
+
+import jax.numpy as jnp
+import numpy as np
+import pytest
+
+from chainrule import check_gradient
+
+
+DTYPES = [np.float64, np.float32, np.float16, jnp.bfloat16]
+
+
+def _relu_sum(x):
+    return jnp.sum(jnp.where(x > 0, x, jnp.zeros_like(x)))
+
+
+def _slope_at_zero(value):
+    def cand(x):
+        return np.where(x > 0, 1.0, np.where(x == 0, value, 0.0)).astype(x.dtype)
+    return cand
+
+
+@pytest.mark.parametrize("dtype", DTYPES)
+def test_a_value_half_a_slope_outside_a_kink_is_wrong_at_the_kink_in_every_dtype(dtype):
+    """Σ relu(x), checked as given in each dtype, with 1.5 at the kink: outside JAX's one-sided derivatives
+    [0, 1] by far more than the dtype's kink slack (1e-6 or 1e-3 of max(1, max|JAX|)) (kills a slack of
+    1 + its value, under which 1.5 was inside and the diagnosis fell back to "wrong only near a kink")."""
+    r = check_gradient(_relu_sum, _slope_at_zero(1.5), np.zeros(4, dtype), precision="as-is",
+                       candidate_precision="as-given", shrink=False)
+    assert not r.ok and r.diagnosis.startswith("wrong at a kink: at entry (") and r.diagnosis.endswith(
+        "the candidate gives 1.5, outside JAX's one-sided derivatives [0, 1]"), r.diagnosis
+
+
+@pytest.mark.parametrize("dtype", DTYPES)
+def test_the_right_slope_at_a_kink_is_accepted_in_every_dtype(dtype):
+    """Σ relu(x), checked as given in each dtype, with the right slope 1 at the kink (JAX takes the left, 0):
+    between JAX's one-sided derivatives, accepted under kinks='between' (kills a negative slack, value − 1,
+    under which no value at a kink was inside)."""
+    r = check_gradient(_relu_sum, _slope_at_zero(1.0), np.zeros(4, dtype), precision="as-is",
+                       candidate_precision="as-given")
+    assert r.ok, r.diagnosis
+
+
+def test_the_kink_scan_moves_only_the_entry_it_scans():
+    """(Σ relu(x))² couples the entries: ∂f/∂x₀ = 2·Σ relu(x)·1[x₀ > 0] jumps as x₀ crosses 0, 0.05 away,
+    and the scan sees it only if the other entries stay where they are (kills `x + s·e` → `x + s/e`, which
+    sent them to ±inf and NaN)."""
+    import jax
+
+    from chainrule.reference.checker.blocks import make_blocks
+    from chainrule.reference.checker.kinks import near_kink
+    from chainrule.reference.checker.problem import setup
+
+    def f(x):
+        return jnp.sum(jnp.maximum(x, 0.0)) ** 2
+
+    with jax.enable_x64(True):
+        P = setup("gradient", f, lambda x: x, (np.zeros(3),), 0, {})
+        (block,) = make_blocks(P, jax.eval_shape(f, jnp.zeros(3)), [(3,)])
+        x = np.array([[0.0512, 1.0, 2.0]])
+        assert near_kink(P, block, [x], {}, 0, [(0,), (1,)], 1e-9) == [True, False]
