@@ -10,7 +10,6 @@ import pytest
 
 from chainrule import check_gradient
 
-
 DTYPES = [np.float64, np.float32, np.float16, jnp.bfloat16]
 
 
