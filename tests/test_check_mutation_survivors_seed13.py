@@ -62,3 +62,14 @@ def test_the_kink_scan_moves_only_the_entry_it_scans():
         (block,) = make_blocks(P, jax.eval_shape(f, jnp.zeros(3)), [(3,)])
         x = np.array([[0.0512, 1.0, 2.0]])
         assert near_kink(P, block, [x], {}, 0, [(0,), (1,)], 1e-9) == [True, False]
+
+
+@pytest.mark.parametrize(("claimed", "reference"), [((2, 4), (2, 3)), ((2, 3), (2, 4)), ((3,), (2, 3))])
+def test_errors_refuses_blocks_of_different_shapes_either_way(claimed, reference):
+    """compare.errors on a claimed block larger or smaller than the reference: a ValueError naming both shapes,
+    never a broadcast comparison (kills `claimed.shape != reference.shape` → `<`, which let a larger one by)."""
+    from chainrule.reference.checker.compare import errors
+    from chainrule.reference.tolerances import TOLERANCES
+
+    with pytest.raises(ValueError, match=r"^errors: claimed has shape"):
+        errors(np.zeros(claimed), np.zeros(reference), TOLERANCES["float64"])

@@ -50,6 +50,7 @@ TESTS = [
     "tests/test_catalog_coverage.py",
     "tests/test_arbitration.py",
     "tests/test_check_custom_rules.py",
+    "tests/test_program_store.py",
 ]
 MAP = Path(".mutation-tests.json")
 PYTEST = [sys.executable, "-m", "pytest", "-x", "-q", "-p", "no:cacheprovider"]
