@@ -73,3 +73,16 @@ def test_errors_refuses_blocks_of_different_shapes_either_way(claimed, reference
 
     with pytest.raises(ValueError, match=r"^errors: claimed has shape"):
         errors(np.zeros(claimed), np.zeros(reference), TOLERANCES["float64"])
+
+
+@pytest.mark.parametrize(("seed", "note"), [(5, "1 tied entry (equal values"), (1, "2 tied entries (equal values")])
+def test_the_tie_note_between_two_arguments_counts_in_words(seed, note):
+    """max(x, y) with all of a tie routed to x: the note counts the tied entries checked, "1 tied entry" at
+    seed 5 and "2 tied entries" at seed 1 (kills `== 1` → `== 2` in the plural)."""
+    def all_to_x(x, y):
+        gx = (x >= y).astype(float)
+        return gx, 1.0 - gx
+
+    r = check_gradient(lambda x, y: jnp.sum(jnp.maximum(x, y)), all_to_x, np.zeros(2), np.zeros(2),
+                       argnums=(0, 1), seed=seed)
+    assert r.ok and any(n.startswith(note) for n in r.notes), r.notes
