@@ -1,5 +1,6 @@
 """Bounded in-process memos for the checker's caches keyed by function objects (compiled programs, output
-structures, the custom rules found in ``f``): a check repeated at other seeds reuses them."""
+structures, the custom rules found in ``f``, the reproduce line's source of a function): a check repeated at other
+seeds reuses them."""
 
 from __future__ import annotations
 

@@ -16,6 +16,7 @@ import numpy as np
 
 from ..tolerances import Tolerance
 from . import diagnosis as dx
+from .memo import Memo
 from .problem import DEFAULTS, Problem, call_label, dtype_name, label_of
 from .programs import as_args
 from .report import CheckReport, Entry
@@ -44,15 +45,15 @@ def source_of(fn: Any) -> tuple[str, str]:
     >>> source_of(functools.partial(pow, exp=2))
     ('functools.partial(pow, exp=2)', '')
     """
-    try:
-        return _source_of_remembered(fn)
-    except TypeError:  # an unhashable callable: read it every time
-        return _source_of(fn)
+    found = _SOURCES.lookup(fn)  # None for an unhashable callable: read it every time
+    if found is None:
+        found = _source_of(fn)
+        _SOURCES.keep(fn, found)
+    return found
 
 
-@functools.lru_cache(maxsize=256)
-def _source_of_remembered(fn: Any) -> tuple[str, str]:
-    return _source_of(fn)
+#: What :func:`source_of` read, per function (the last 256).
+_SOURCES = Memo(256)
 
 
 def _source_of(fn: Any) -> tuple[str, str]:
