@@ -8,7 +8,7 @@ import jax.numpy as jnp
 import numpy as np
 import pytest
 
-from chainrule import check_gradient
+from chainrule import check_gradient, check_vjp
 
 DTYPES = [np.float64, np.float32, np.float16, jnp.bfloat16]
 
@@ -86,3 +86,53 @@ def test_the_tie_note_between_two_arguments_counts_in_words(seed, note):
     r = check_gradient(lambda x, y: jnp.sum(jnp.maximum(x, y)), all_to_x, np.zeros(2), np.zeros(2),
                        argnums=(0, 1), seed=seed)
     assert r.ok and any(n.startswith(note) for n in r.notes), r.notes
+
+
+@pytest.mark.parametrize("n", [6, 7])
+def test_a_tie_message_names_six_tied_entries_one_by_one_and_elides_the_rest(n):
+    """The diagnosis of n tied maxima given 1 each: six are named with their shares, a seventh only as "…"
+    (kills MAX_SHOWN 6 → 5, which elided the sixth). Built with within_message: no seed's edge trials tie six
+    entries of a leaf away from a kink point, so a check never reaches this length."""
+    import jax
+
+    from chainrule.reference.checker.blocks import make_blocks
+    from chainrule.reference.checker.problem import setup
+    from chainrule.reference.checker.ties_within import within_message
+
+    with jax.enable_x64(True):
+        P = setup("gradient", jnp.max, lambda x: x, (np.zeros(9),), 0, {})
+        (block,) = make_blocks(P, jax.eval_shape(jnp.max, jnp.zeros(9)), [(9,)])
+    x = np.linspace(0.1, 0.5, 9)
+    x[1:1 + n] = 2.0
+    msg = within_message(P, block, 0, np.arange(1, 1 + n), 4, x, np.ones(n), np.full(n, 1 / n), 1.0, 1.0, tb=1e-9)
+    named = "a[1] = a[2] = a[3] = a[4] = a[5] = a[6]"
+    shares = "1 + 1 + 1 + 1 + 1 + 1"
+    if n == 6:
+        assert msg.startswith(f"wrong at a tie: where {named} = 2 (trial 5; 6 equal entries of a), the candidate "
+                              f"routes the gradient to all 6 tied entries: shares {shares} = 6, "), msg
+    else:
+        assert msg.startswith(f"wrong at a tie: where {named} = … = 2 (trial 5; 7 equal entries of a), the candidate "
+                              f"routes the gradient to all 7 tied entries: shares {shares} + … = 7, "), msg
+
+
+_W3 = np.linspace(0.5, 1.5, 4095)
+
+
+def test_a_probed_numpy_vjp_is_called_with_the_probes_only():
+    """4096 outputs in two leaves make a NumPy-only VJP too costly to rebuild densely, so it is probed: 8 random
+    cotangents per output leaf, the other leaf zero. The candidate gets exactly those 16 calls besides the
+    trials' (whose cotangents are random in both leaves) and never an all-zero cotangent (kills `k·n` → `k << n`
+    rows, which called it 16 more times with zero padding)."""
+    seen = []
+
+    def two_outputs(x):
+        return jnp.outer(_W3, jnp.sin(x)).sum(axis=1), jnp.sum(x ** 2)
+
+    def vjp_ignoring_the_second_output(x, ct):  # NumPy only; the 2x·ct[1] term dropped
+        seen.append([bool(np.any(c)) for c in ct])
+        return np.cos(x) * np.dot(_W3, ct[0])
+
+    r = check_vjp(two_outputs, vjp_ignoring_the_second_output, np.zeros(3), trials=20, shrink=False)
+    assert not r.ok and "too large to rebuild (4097 calls" in r.diagnosis, r.diagnosis
+    assert seen.count([True, False]) == 8 and seen.count([False, True]) == 8, seen
+    assert [False, False] not in seen, seen.count([False, False])

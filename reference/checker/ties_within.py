@@ -143,7 +143,7 @@ def within_message(P: Problem, b: Block, o: int, g: np.ndarray, t: int, x: np.nd
     if active.size < 2:
         active = np.arange(g.size)
     shown = active[:MAX_SHOWN]
-    more = "" if active.size <= MAX_SHOWN else f" = … ({active.size} entries)"
+    more = active.size > MAX_SHOWN  # the rest elided as "…"; the message counts them
     names = [f"{name}{index(int(g[j]), shape)}" for j in shown]
     value = float(np.asarray(x).ravel()[g[0]])
     where = " = ".join(names) + (" = …" if more else "") + f" = {value:.6g}"
