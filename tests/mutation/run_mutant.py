@@ -51,6 +51,10 @@ TESTS = [
     "tests/test_arbitration.py",
     "tests/test_check_custom_rules.py",
     "tests/test_program_store.py",
+    "tests/test_compile_cache.py",
+    "tests/test_witness.py",
+    "tests/test_pytest_plugin.py",
+    "tests/test_strategies.py",
 ]
 MAP = Path(".mutation-tests.json")
 PYTEST = [sys.executable, "-m", "pytest", "-x", "-q", "-p", "no:cacheprovider"]
