@@ -397,3 +397,78 @@ def test_the_headline_counts_the_cases_that_run_the_baselines_own_kernels_and_re
     assert "1 of 2 cases compile to the baseline's own kernels" in text and "1 of the 1 cases above ×1.0" in text
     assert "the headline is ×2–2 the floor" in text and "CPU-X, 2 usable cores" in text
     assert headline({**suite, "headline": None}) is None
+
+
+# --- the targets and their measured reasons (issue 12) ----------------------------------------------
+
+
+def _row(name, median_s, ratio, status="ok", **kw):
+    return {"name": name, "status": status, "median_s": median_s if status == "ok" else None, "ratio": ratio,
+            "ratio_q1": ratio * 0.9 if ratio else None, "ratio_q3": ratio * 1.1 if ratio else None, **kw}
+
+
+def _suite(*contender_rows, params=None):
+    return {"baseline": "grad", "cases": [{"label": "N=10", "params": params or {"N": 10, "d": 2},
+                                           "contenders": [_row("grad", 1e-3, 1.0), *contender_rows]}]}
+
+
+def test_a_target_missed_by_the_baselines_own_program_is_called_timing_noise_with_the_rounds():
+    from chainrule.benchmarks.targets import Target, target_rows
+
+    (r,) = target_rows(_suite(_row("closed", 1.05e-3, 1.05, same_kernels_as_baseline=True),
+                              _row("other", 0.8e-3, 0.8)), Target("closed", 1.0, alternative="other"))
+    assert not r.met and r.measured == 1.05 and r.quartiles == (1.05 * 0.9, 1.05 * 1.1)
+    assert r.reason == ("the same XLA program as grad (identical kernels): timing noise, rounds ×0.945–1.16; "
+                        "the other evaluation order measured ×0.8, within the target"), r.reason
+
+
+def test_a_target_below_one_pass_over_the_data_is_out_of_reach_and_says_what_one_pass_measured():
+    from chainrule.benchmarks.targets import Target, target_rows
+
+    (r,) = target_rows(_suite(_row("closed", 0.9e-3, 0.9), _row("one pass", 0.7e-3, 0.7)),
+                       Target("closed", 0.6, floor="one pass"))
+    assert not r.met and r.reason == "out of reach: one pass alone (`one pass`) measured ×0.7", r.reason
+
+
+def test_a_target_within_reach_gives_the_passes_bandwidths_and_the_other_order():
+    from chainrule.benchmarks.targets import Target, target_rows
+
+    suite = _suite(_row("closed", 0.8e-3, 0.8), _row("one pass", 0.2e-3, 0.2), _row("other", 1.2e-3, 1.2),
+                   _row("scan", 0.5e-3, 0.5), params={"N": 10, "d": 2, "X_bytes": 4e6})
+    (r,) = target_rows(suite, Target("closed", 0.6, floor="one pass", alternative="other", compare=("scan",)))
+    assert r.reason == ("×4 the one-pass time (one pass: ×0.2); streams 4 MB at 5 GB/s, one pass at 20 GB/s; "
+                        "the other evaluation order measured ×1.2 (also over); `scan` ×0.5"), r.reason
+    # held to the one pass itself: the ratio of the medians, and the other order's ratio to the one pass
+    (r,) = target_rows(suite, Target("closed", 1.3, of="one pass", floor="one pass", alternative="other"))
+    assert not r.met and r.measured == pytest.approx(4.0) and r.quartiles is None
+    assert r.reason.startswith("×4 the one-pass time; streams 4 MB") and "measured ×6 (also over)" in r.reason
+    # met: no reason
+    (r,) = target_rows(suite, Target("closed", 1.0, floor="one pass"))
+    assert r.met and r.reason == ""
+
+
+def test_a_target_on_a_skipped_contender_is_not_measured_and_never_met():
+    from chainrule.benchmarks.targets import Target, target_rows, targets_markdown
+
+    suite = _suite({"name": "closed", "status": "skipped", "reason": "needs 2 TiB"})
+    (r,) = target_rows(suite, Target("closed", 1.0))
+    assert not r.met and r.measured is None and r.reason == "not measured: `closed` needs 2 TiB"
+    text = targets_markdown(suite, [Target("closed", 1.0, text="every cell"),
+                                    Target("closed", 1.0, where=lambda p: p["N"] > 100, text="big ones")])
+    assert "- `closed` ≤ ×1 `grad`, every cell: **met in 0 of 1 cells**; missed:" in text
+    assert "| N=10 | — | — | not measured: `closed` needs 2 TiB |" in text
+    assert "- `closed` ≤ ×1 `grad`, big ones: no case of this run is selected." in text
+
+
+def test_the_loss_gradient_summary_judges_every_target_on_the_run(quick_run):
+    from chainrule.benchmarks.suites.loss_gradient import TARGETS
+
+    _, out = quick_run
+    section = (out / "summary.md").read_text().split("## Neuron loss gradient", 1)[1].split("\n## ", 1)[0]
+    assert "### Targets, judged on this run" in section
+    results = json.loads((out / "results.json").read_text())
+    (suite,) = [s for s in results["suites"] if s["name"] == "loss_gradient"]
+    for t in TARGETS:
+        assert t.describe(suite["baseline"]) in section
+    # the quick cases (N = 500 and 5,000, d = 20) are judged against the every-cell targets
+    assert section.count("**met in") == 2 and section.count("no case of this run is selected") == 3
