@@ -166,10 +166,11 @@ def symmetric_probe(P: Problem, bi: int, t: int, leaves: list[np.ndarray], extra
             with x64(True):
                 progs = programs(P)
                 if traceable:
-                    refs, cl, _ = run_batched(progs["joint"], sym, extra, T, 1)
+                    # equivalent mutants (no mutate): per_trial only sizes the chunks (a floor of 1 entry)
+                    refs, cl, _ = run_batched(progs["joint"], sym, extra, T, 1)  # pragma: no mutate
                     cl_l = [np.asarray(a)[t] for a in jax.tree_util.tree_leaves(normalize_tree(cl))]
                 else:
-                    refs, _ = run_batched(progs["ref"], sym, extra, T, 1)
+                    refs, _ = run_batched(progs["ref"], sym, extra, T, 1)  # pragma: no mutate - as above
                     _, out = numpy_call(P, sym, extra, t)
                     cl_l = [np.asarray(a) for a in jax.tree_util.tree_leaves(to_numpy_tree(out))]
             # equivalent mutants (no mutate): refs are JAX's witnesses (jacfwd, jacrev), equal to rounding, so
@@ -499,6 +500,7 @@ def product_rediagnose(P: Problem, bi: int, b: Block, t: int, claimed_t: np.ndar
                f"{vec}s per leaf at trial {t + 1}")
     if not any(named for _, _, named in found):  # a vector ignored: one text for every block, no name
         return f"{'; '.join(dict.fromkeys(d for _, d, _ in found))} — in the Jacobian {how}"
-    if len(found) == 1:
-        return f"{found[0][1]} — in {found[0][0].name}, {how}"
+    match found:
+        case [(jb, d, _)]:
+            return f"{d} — in {jb.name}, {how}"
     return "; ".join(f"{jb.name}: {d}" for jb, d, _ in found) + f" — the Jacobian blocks {how}"

@@ -119,7 +119,7 @@ def judge(P: Problem, report: CheckReport, blocks: list[Block], leaves: list[np.
     for (cc, rr), n in sorted(counts.items()):
         broken = " (or between JAX's derivatives with the ties broken in other orders)" if "tie broken" in cc else ""
         report.notes.append(
-            f"{n} entr{'y' if n == 1 else 'ies'} at a kink: the candidate takes {cc}, JAX {rr}; "
+            f"{plural(n, 'entry', 'entries')} at a kink: the candidate takes {cc}, JAX {rr}; "
             f"accepted because it lies between JAX's one-sided derivatives{broken} (kinks='between'; "
             "kinks='jax' requires JAX's convention)")
     if tied_checked and not pair_info:

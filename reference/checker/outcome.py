@@ -167,9 +167,13 @@ def dims(P: Problem, shapes: list[tuple[int, ...]]) -> tuple[int, ...]:
     return tuple(sorted({d for s in shapes for d in s if d > 1}))
 
 
-def plural(n: int, word: str) -> str:
-    """``"1 trial"``, ``"3 trials"``."""
-    return f"{n} {word}{'' if n == 1 else 's'}"
+def plural(n: int, word: str, many: str | None = None) -> str:
+    """``n`` and ``word``, or its plural ``many`` (``word + "s"`` by default) unless ``n`` is 1.
+
+    >>> plural(1, "trial"), plural(0, "trial"), plural(3, "entry", "entries")
+    ('1 trial', '0 trials', '3 entries')
+    """
+    return f"{n} {word if n == 1 else many or word + 's'}"
 
 
 def trial_list(trials: Mapping[int, Any] | list[int]) -> str:

@@ -145,7 +145,7 @@ def within_message(P: Problem, b: Block, o: int, g: np.ndarray, t: int, x: np.nd
     shown = active[:MAX_SHOWN]
     more = active.size > MAX_SHOWN  # the rest elided as "…"; the message counts them
     names = [f"{name}{index(int(g[j]), shape)}" for j in shown]
-    value = float(np.asarray(x).ravel()[g[0]])
+    value = float(np.max(np.asarray(x).ravel()[g]))  # the tied entries' one value
     where = " = ".join(names) + (" = …" if more else "") + f" = {value:.6g}"
     routed = int((np.abs(c[active]) > tb).sum())
     if routed == active.size:

@@ -1,0 +1,96 @@
+"""Behaviour tests that kill the seed-14 sample's surviving mutants (issue 16), a fresh sample of the code
+after the seed-13 survivors were dealt with. Each names the mutant it kills and was checked against it by hand.
+"""
+
+from __future__ import annotations
+
+import jax.numpy as jnp
+import numpy as np
+import pytest
+
+from chainrule import check_gradient, check_jacobian
+
+#: the kink scan's step at |x| ≤ 1 in float64: one-sided derivatives are taken at x ∓ h·e_j
+H = float(np.sqrt(np.finfo(np.float64).eps))
+
+
+def _two_kinks(second):
+    """Σ relu(x) + relu(x − second): kinks at 0 and at ``second``, a step and a half away from 0."""
+    def f(x):
+        return jnp.sum(jnp.maximum(x, 0.0) + jnp.maximum(x - second, 0.0))
+    return f
+
+
+def _steps(second, at_zero):
+    def grad(x):
+        x = np.asarray(x)
+        return np.where(x == 0, at_zero, (x > 0).astype(float) + (x > second).astype(float))
+    return grad
+
+
+@pytest.mark.parametrize(("second", "at_zero", "sides"), [(1.5 * H, 1.5, "[0, 1]"), (-1.5 * H, 0.5, "[1, 2]")])
+def test_a_second_kink_a_step_and_a_half_away_does_not_widen_the_one_sided_derivatives(second, at_zero, sides):
+    """At x = 0 the one-sided derivatives of Σ relu(x) + relu(x − s), s = ±1.5h, are [0, 1] (s > 0) or [1, 2]
+    (s < 0); a candidate giving 1.5 or 0.5 there is wrong. Taken 2h away instead of h the scan crosses the
+    second kink and reads [0, 2], a false pass (kills the right step `+1.0` → `+2.0`, and the left `−1.0` →
+    `−2.0`, a seed-12 survivor first taken for equivalent)."""
+    r = check_gradient(_two_kinks(second), _steps(second, at_zero), np.zeros(4))
+    assert not r.ok and r.diagnosis == (f"wrong at a kink: at entry (0,) the candidate gives {at_zero:g}, outside "
+                                        f"JAX's one-sided derivatives {sides}"), r.diagnosis
+    right = check_gradient(_two_kinks(second), _steps(second, 1.0 if second > 0 else 1.5), np.zeros(4))
+    assert right.ok, right.diagnosis
+
+
+def test_a_candidate_that_writes_into_its_input_stops_the_check_at_that_trial():
+    """An in-place write into x is a failure that ends the check: stopped, one failing trial, the other 99 not
+    run, and the summary says so (kills `stopped=True` → `False`, which counted all 100 as failing)."""
+    def grad_in_place(x):
+        x[x < 0] = 0.0
+        return np.cos(x)
+
+    r = check_gradient(lambda x: jnp.sum(jnp.sin(x)), grad_in_place, np.zeros(3))
+    assert not r.ok and r.stopped and r.failures == 1 and r.trial == 0
+    assert r.diagnosis.startswith("the candidate mutates its input x")
+    assert "the check stopped at this trial (the remaining 99 were not run)" in str(r).splitlines()[0]
+
+
+def test_four_scattered_wrong_entries_are_all_named():
+    """A 10 × 10 Jacobian wrong at 4 scattered entries: the diagnosis names all four positions (kills
+    `[:4]` → `[:3]`, which dropped the fourth)."""
+    def jac(x):
+        J = np.diag(np.cos(x))
+        for i, j in ((0, 1), (2, 3), (5, 7), (8, 2)):
+            J[i, j] += 1.0
+        return J
+
+    r = check_jacobian(jnp.sin, jac, np.zeros(10))
+    assert r.diagnosis == "4 wrong entries of 100 at (0, 1), (2, 3), (5, 7), (8, 2) (the others agree)", r.diagnosis
+
+
+def test_a_candidate_wrong_near_the_kink_in_every_trial_is_not_called_wrong_only_near_a_kink():
+    """∂ Σ relu(x) over 100 entries with an extra 0.5 wherever |x| < 0.1: every draw has such entries, so every
+    trial fails. "Wrong only near a kink" is said of failures confined to some trials (the kink scan, a compiled
+    program, runs only then); here the wrong entries are listed (kills `P.dense and …` → `P.dense or …`, which
+    scanned anyway and said "wrong only near a kink … and 0 of 100 trials pass")."""
+    def bumped_step(x):
+        x = np.asarray(x)
+        return (x > 0).astype(float) + 0.5 * (np.abs(x) < 0.1)
+
+    r = check_gradient(lambda x: jnp.sum(jnp.maximum(x, 0.0)), bumped_step, np.zeros(100))
+    assert not r.ok and r.failures == 100
+    assert r.diagnosis == "5 wrong entries of 100 at (15,), (38,), (50,), (69,), … (the others agree)", r.diagnosis
+
+
+def test_counts_in_words_say_zero_in_the_plural():
+    """plural: "1 trial", "0 trials", "2 entries at a kink" (kills `n == 1` → `n <= 1`, "0 trial")."""
+    from chainrule.reference.checker.outcome import plural
+
+    assert [plural(n, "trial") for n in (0, 1, 2)] == ["0 trials", "1 trial", "2 trials"]
+    assert [plural(n, "entry", "entries") for n in (0, 1, 2)] == ["0 entries", "1 entry", "2 entries"]
+
+
+def test_an_all_zero_gradient_is_a_missing_derivative_even_with_atol_zero():
+    """atol=0 and a candidate returning zeros: still "derivative missing for argument 0 (x)", since |0| ≤ atol
+    (kills `<= tol.atol` → `<`, under which 0 < 0 fell through to the generic "zero where JAX is not")."""
+    r = check_gradient(lambda x: jnp.sum(jnp.sin(x)), lambda x: np.zeros_like(x), np.zeros(3), atol=0.0)
+    assert r.diagnosis == "derivative missing for argument 0 (x) (zero where JAX is not)", r.diagnosis
