@@ -94,3 +94,34 @@ def test_an_all_zero_gradient_is_a_missing_derivative_even_with_atol_zero():
     (kills `<= tol.atol` → `<`, under which 0 < 0 fell through to the generic "zero where JAX is not")."""
     r = check_gradient(lambda x: jnp.sum(jnp.sin(x)), lambda x: np.zeros_like(x), np.zeros(3), atol=0.0)
     assert r.diagnosis == "derivative missing for argument 0 (x) (zero where JAX is not)", r.diagnosis
+
+
+def test_a_varying_factor_is_shown_with_three_significant_digits():
+    """2x·(1.5 + 0.1·tanh x₀) for ∇Σx²: the factor varies from trial to trial and is no number people write
+    otherwise, so it is shown as 1.48, 1.43, … (kills `digits=3` → `digits=2`, "1.5, 1.4")."""
+    def scaled(x):
+        return 2 * x * (1.5 + 0.1 * np.tanh(x[0]))
+
+    r = check_gradient(lambda x: jnp.sum(x**2), scaled, np.zeros(4), shrink=False)
+    assert r.diagnosis == ("proportional to JAX in each trial, but the factor varies with the inputs (1.48, 1.43, "
+                           "1.44, 1.44, …): a missing input-dependent scalar factor"), r.diagnosis
+
+
+def test_a_wrong_shape_that_broadcasts_says_so():
+    """A gradient of Σ sin(x), x of 3 entries, returned as the one-entry array [Σx]: shape (1,) broadcasts
+    against (3,), and the diagnosis says a derivative of one shape is not one of the other (kills
+    `broadcasts = True` → `False`, which gave only the numerator-layout text)."""
+    r = check_gradient(lambda x: jnp.sum(jnp.sin(x)), lambda x: np.array([x.sum()]), np.zeros(3))
+    assert r.diagnosis == ("wrong shape: claimed (1,), JAX (3,) (they broadcast together, but a derivative of "
+                           "shape (1,) is not one of shape (3,))"), r.diagnosis
+
+
+@pytest.mark.parametrize(("term", "ids"), [("REF-8.1", {"P-2", "M-3", "M-6"}), ("ref-8.3", {"X-1", "X-2"}),
+                                           ("REF-8.4, E-1", {"R-1", "R-2", "R-3", "N-1", "E-1"})])
+def test_a_reference_item_of_the_papers_section_8_selects_the_rules_it_restates(term, ids):
+    """`chainrule verify -k REF-8.1` selects the records of the rules §8.1 restates, in any case, alone or
+    with other terms (kills `k.lower() == term` → `is`, under which no REF item selected anything)."""
+    from chainrule.reference.catalog import CATALOG
+    from chainrule.reference.catalog.verify import select
+
+    assert {r.id for r in select(CATALOG, term)} == ids

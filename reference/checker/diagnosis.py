@@ -258,7 +258,7 @@ def _low_rank(d: np.ndarray, out_shape: tuple[int, ...], in_shape: tuple[int, ..
     # rank one within each output slice, or each input slice
     for kind, shape, offset, rows in (("output", out_shape, 0, True), ("input", in_shape, no, False)):
         for a, k in enumerate(shape):
-            if k < 2 or (m if rows else n) // k < 2:
+            if k < 2 or (m if rows else n) < 2 * k:  # fewer than 2 rows (columns) per slice
                 continue
             x = np.moveaxis(d, offset + a, 0)
             x = x.reshape(k, m // k, n) if rows else x.reshape(k, m, n // k)

@@ -53,7 +53,7 @@ def judge(P: Problem, report: CheckReport, blocks: list[Block], leaves: list[np.
     keep &= primal_ok
     for r in ref:
         fin = np.isfinite(as_rows(r, T)).all(axis=1)
-        keep &= fin | ~edge
+        keep &= np.logical_or(fin, ~edge)
         bad = ~fin & ~edge
         if bad.any():
             t = int(np.flatnonzero(bad)[0])
@@ -69,7 +69,7 @@ def judge(P: Problem, report: CheckReport, blocks: list[Block], leaves: list[np.
             _, _, agree, _ = errors(b, a, Tolerance(rtol=max(tol.rtol, 1e-9) * 10,
                                                     atol=tol.atol * 10))  # pragma: no mutate
             agree |= ~keep
-            keep &= agree | ~edge
+            keep &= np.logical_or(agree, ~edge)
             bad = ~agree & ~edge  # pragma: no mutate - equivalent: * of two bool arrays is their &
             if bad.any():
                 t = int(np.flatnonzero(bad)[0])
@@ -124,7 +124,7 @@ def judge(P: Problem, report: CheckReport, blocks: list[Block], leaves: list[np.
             "kinks='jax' requires JAX's convention)")
     if tied_checked and not pair_info:
         report.notes.append(
-            f"{tied_checked} tied entr{'y' if tied_checked == 1 else 'ies'} (equal values of two arguments of "
+            f"{plural(tied_checked, 'tied entry', 'tied entries')} (equal values of two arguments of "
             "one shape) checked along the tie direction: the candidate's two partials add up to JAX's "
             "derivative along it")
     if groups_checked and not within_info:

@@ -216,7 +216,7 @@ def tie_broken(P: Problem, leaves: list[np.ndarray], extra: dict[str, Any], tria
     ``{trial: [per block (breaks, *block shape)]}``. Each is a derivative at a point arbitrarily close to
     the trial's, so every value between them is a limit of JAX's derivatives there (a generalized
     derivative), what ``kinks="between"`` accepts."""
-    T = leaves[0].shape[0]
+    T = len(leaves[0])  # the trials: the batch the reference program was compiled for
     drawn = [i for i, lf in enumerate(P.leaves) if lf.drawn and is_float(lf.dtype)]
     rdt = [np.dtype(P.ref_dtype) if P.ref_dtype is not None else np.dtype(P.leaves[i].dtype) for i in drawn]
     idx = np.repeat(np.asarray(trials, dtype=int), breaks)
