@@ -113,7 +113,7 @@ def test_a_factor_that_varies_with_the_inputs_is_shown_in_the_numbers_people_wri
         return 2 * x * np.sqrt(1.0 + np.sum(x > 0))
 
     r = check_gradient(lambda x: jnp.sum(x**2), scaled, np.zeros(4), shrink=False)
-    m = re.fullmatch(r"proportional to JAX in each trial, but the factor varies with the inputs \(([^…]+), …\): "
+    m = re.fullmatch(r"proportional to JAX in each trial, but the factor varies with the inputs \(([^…]+)\): "
                      r"a missing input-dependent scalar factor", r.diagnosis)
     assert m is not None, r.diagnosis
     shown = m.group(1).split(", ")

@@ -98,13 +98,27 @@ def test_an_all_zero_gradient_is_a_missing_derivative_even_with_atol_zero():
 
 def test_a_varying_factor_is_shown_with_three_significant_digits():
     """2x·(1.5 + 0.1·tanh x₀) for ∇Σx²: the factor varies from trial to trial and is no number people write
-    otherwise, so it is shown as 1.48, 1.43, … (kills `digits=3` → `digits=2`, "1.5, 1.4")."""
+    otherwise, so its first four distinct values are shown as 1.48, 1.43, … (kills `digits=3` → `digits=2`,
+    "1.5, 1.4")."""
     def scaled(x):
         return 2 * x * (1.5 + 0.1 * np.tanh(x[0]))
 
     r = check_gradient(lambda x: jnp.sum(x**2), scaled, np.zeros(4), shrink=False)
     assert r.diagnosis == ("proportional to JAX in each trial, but the factor varies with the inputs (1.48, 1.43, "
-                           "1.44, 1.44, …): a missing input-dependent scalar factor"), r.diagnosis
+                           "1.44, 1.58, …): a missing input-dependent scalar factor"), r.diagnosis
+
+
+def test_a_factor_that_changes_in_a_few_trials_late_in_the_run_is_still_seen_to_vary():
+    """cos(x) times 3 where x₀ > 1.5 and 2 elsewhere: every failing trial is examined, so the diagnosis is the
+    varying factor (2, 3). Found from the survivor `fails[:10]` → `fails[:11]`: the first ten failing trials
+    alone all had factor 2, and the diagnosis was the reported (worst) trial's "off by a constant factor 3 (= N
+    with N = 3: a missing 1/N …)", untrue twice over."""
+    def rarely_three(x):
+        return np.cos(x) * (3.0 if x[0] > 1.5 else 2.0)
+
+    r = check_gradient(lambda x: jnp.sum(jnp.sin(x)), rarely_three, np.zeros(3), shrink=False)
+    assert r.diagnosis == ("proportional to JAX in each trial, but the factor varies with the inputs (2, 3): a "
+                           "missing input-dependent scalar factor"), r.diagnosis
 
 
 def test_a_wrong_shape_that_broadcasts_says_so():
@@ -125,3 +139,60 @@ def test_a_reference_item_of_the_papers_section_8_selects_the_rules_it_restates(
     from chainrule.reference.catalog.verify import select
 
     assert {r.id for r in select(CATALOG, term)} == ids
+
+
+def test_mixed_precision_inputs_accept_derivatives_in_the_least_precise_of_them():
+    """x float64 and y float32: derivatives returned in float32 are of the inputs' least precise dtype,
+    judged with float32 tolerances, and pass; float16 is below every input's precision, a wrong dtype (kills
+    the least-precise key `-eps` → `not eps`, which took x's float64 as the floor: a false "wrong dtype")."""
+    def f(x, y):
+        return jnp.sum(jnp.sin(x) * y)
+
+    def grads_in(dtype):
+        return lambda x, y: ((np.cos(x) * y).astype(dtype), np.sin(x).astype(dtype))
+
+    r = check_gradient(f, grads_in(np.float32), np.zeros(3), np.zeros(3, np.float32), argnums=(0, 1))
+    assert r.ok, r.diagnosis
+    r = check_gradient(f, grads_in(np.float16), np.zeros(3), np.zeros(3, np.float32), argnums=(0, 1))
+    assert not r.ok and r.diagnosis.startswith("wrong dtype: the candidate returns float16"), r.diagnosis
+
+
+def test_a_linear_vjp_of_a_large_function_is_not_called_nonlinear_for_its_rounding():
+    """W·sin(x) with W of order 1e12, and a VJP linear in ct but with every entry of W a little off: its basis
+    products combined with ct differ from its product with ct by rounding only (about 3e-4 at this size), far
+    below the pattern rtol times their size, so it is wrong but linear (kills `rtol * bound` → `rtol % bound`, an
+    absolute 1e-6 slack that called it "not linear in the cotangent")."""
+    from chainrule import check_vjp
+
+    rng = np.random.default_rng(0)
+    W = rng.uniform(0.5, 1.5, (3, 4)) * 1e12
+    W_off = W * (1 + 0.01 * rng.standard_normal((3, 4)))
+    r = check_vjp(lambda x: jnp.asarray(W) @ jnp.sin(x), lambda x, ct: np.cos(x) * (W_off.T @ ct), np.zeros(4),
+                  shrink=False)
+    assert not r.ok and r.diagnosis == ("no simple pattern (not a constant factor, a transpose, a few entries or a "
+                                        "dropped outer product)"), r.diagnosis
+
+
+def test_a_closed_form_of_the_wrong_dtype_reports_the_inputs_of_the_trial_it_names():
+    """The catalog's exact-dtype rule: a closed form returning float64 under float32 fails at trial 1 (index 0),
+    and the report's inputs are that trial's draw, as `draw_inputs` gives it (kills `trial_inputs(P, leaves, 0)`
+    → `1`, the next trial's inputs under the first trial's name)."""
+    from chainrule.analytic.structured import Diagonal
+    from chainrule.reference.catalog import Arg, Rule
+    from chainrule.reference.catalog.verify import draw_inputs, rule_check
+    from chainrule.reference.checker.engine import run_once
+
+    def mul(w, x):
+        return w * x
+
+    def promoted(w, x):
+        return Diagonal(np.asarray(x, np.float64))
+
+    rule = Rule("jac_mul_w_promoted_test", "E-7", "elementwise", "§4.2", mul, promoted,
+                (Arg("w", ("n",)), Arg("x", ("n",))), "w", ({"n": 3},))
+    P, shapes = rule_check(rule, {"n": 3}, trials=10, dtype="float32", seed=0)
+    report = run_once(P, shapes, 10, 0)
+    assert report.trial == 0 and report.diagnosis.startswith("wrong dtype: claimed float64, JAX float32")
+    drawn = draw_inputs(rule, {"n": 3}, 10, 0, "float32")
+    np.testing.assert_array_equal(report.inputs[0], drawn["w"][0])
+    np.testing.assert_array_equal(report.inputs[1], drawn["x"][0])

@@ -101,10 +101,11 @@ def diagnose_block(P: Problem, bi: int, b: Block, t: int, claimed: list[np.ndarr
     if d.startswith(("transposed", "sign flipped", "off by", "close but not exact: off by")):
         # equivalent mutants (no mutate): with one failing trial the factors cannot vary, so > 1 is > 0
         if d.startswith(("off by", "sign flipped")) and len(fails) > 1:  # pragma: no mutate
-            ks = [dx.constant_factor(claimed[bi][u], ref[bi][u], prt) for u in fails[:10]]
+            ks = [dx.constant_factor(claimed[bi][u], ref[bi][u], prt) for u in fails]  # every failing trial
             if all(k is not None for k in ks) and max(ks) - min(ks) > prt * max(abs(k) for k in ks):
-                shown = ", ".join(readable(k, 1e-6, digits=3) for k in ks[:4])
-                return (f"proportional to JAX in each trial, but the factor varies with the inputs ({shown}, …): "
+                seen = list(dict.fromkeys(readable(k, 1e-6, digits=3) for k in ks))  # distinct as written, in order
+                shown = ", ".join(seen[:4]) + (", …" if len(seen) > 4 else "")
+                return (f"proportional to JAX in each trial, but the factor varies with the inputs ({shown}): "
                         "a missing input-dependent scalar factor")
         return d
     # only near a kink?

@@ -20,7 +20,7 @@ from .drawing import draw, extras
 from .hints import argnums_hint, call_hint
 from .judge import judge
 from .outcome import base_report, fail
-from .problem import Block, Problem, is_float, label_of
+from .problem import Block, Problem, is_float, label_of, least_precise
 from .program_store import load_structs, save_structs, stored_program
 from .programs import (
     FAST_COMPILE,
@@ -202,9 +202,8 @@ def prepare(P: Problem, shapes: list[tuple[int, ...]], trials: int, seed: int,
             or any(tuple(c.shape) != tuple(e.shape) for c, e in zip(claimed_leaves_s, exp_leaves_s, strict=True))):
         return shape_failure(P, report, leaves, extra, blocks, cand_struct, dense_expect, traceable)
     bad_dtype = [(c.dtype, e.dtype) for c, e in zip(claimed_leaves_s, exp_leaves_s, strict=True)
-                 if is_float(c.dtype) and float(jnp.finfo(c.dtype).eps) > float(
-                     jnp.finfo(min((P.leaves[i].dtype for i in P.diff_leaves),
-                                   key=lambda d: -float(jnp.finfo(d).eps))).eps)]
+                 if is_float(c.dtype) and float(jnp.finfo(c.dtype).eps) > float(jnp.finfo(least_precise(
+                     P.leaves[i].dtype for i in P.diff_leaves)).eps)]
     if P.exact_dtype and not bad_dtype:
         want = P.leaves[P.diff_leaves[0]].dtype
         # equivalent mutants (no mutate): a lower precision failed above, so a dtype other than want is a

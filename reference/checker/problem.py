@@ -8,7 +8,7 @@
 from __future__ import annotations
 
 import inspect
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -22,7 +22,7 @@ from .custom_rules import custom_rules_in, inline_custom_rules
 
 __all__ = [
     "DEFAULTS", "KINDS", "TRACE_ERRORS", "Block", "Leaf", "Problem", "arg_names", "call_label", "dtype_name",
-    "is_float", "label_of", "normalize_argnums", "resolve_domain", "setup"
+    "is_float", "label_of", "least_precise", "normalize_argnums", "resolve_domain", "setup"
 ]
 
 
@@ -169,6 +169,17 @@ def dtype_name(dtype: Any) -> str:
     return np.dtype(dtype).name
 
 
+def least_precise(dtypes: Iterable[Any]) -> np.dtype:
+    """The least precise of ``dtypes``, the one of the largest machine epsilon: what a check's tolerance, a
+    cotangent's dtype and the candidate's lowest acceptable output precision are judged by.
+
+    >>> import ml_dtypes
+    >>> least_precise([np.float64, np.float32, np.float64]), least_precise([np.float16, ml_dtypes.bfloat16])
+    (dtype('float32'), dtype(bfloat16))
+    """
+    return max((np.dtype(d) for d in dtypes), key=lambda d: float(jnp.finfo(d).eps))
+
+
 def resolve_domain(spec: Any, where: str) -> Domain | None:
     """``None`` means "fixed": keep the example's value."""
     if isinstance(spec, str):
@@ -313,8 +324,7 @@ def setup(kind: str, f: Any, cand: Any, args: tuple[Any, ...], argnums: Any,
     cand_dtypes = {np.dtype(lf.dtype) for lf in leaves if lf.diff}
     ref_dtype = {"float64": np.dtype(np.float64), "float32": np.dtype(np.float32), "as-is": None}[opts["precision"]]
     pool = set(cand_dtypes) | ({ref_dtype} if ref_dtype is not None else set())
-    worst = max(pool, key=lambda d: float(jnp.finfo(d).eps))
-    key = dtype_name(worst)
+    key = dtype_name(least_precise(pool))
     if key not in TOLERANCES:
         raise ValueError(f"no tolerance for dtype {key}; chainrule.reference.tolerances.TOLERANCES has "
                          f"{sorted(TOLERANCES)}")

@@ -15,7 +15,7 @@ import numpy as np
 
 from ..._structured import is_structured, todense
 from .memo import Memo
-from .problem import DEFAULTS, Problem, is_float
+from .problem import DEFAULTS, Problem, is_float, least_precise
 
 __all__ = [
     "CHUNK_BYTES", "FAST_COMPILE", "PROGRAMS", "STRUCTS", "as_args", "cached", "candidate_args",
@@ -111,7 +111,7 @@ def candidate_args(P: Problem, leaves: Sequence[Any], extra: Mapping[str, Any], 
     diff = [P.leaves[i] for i in P.diff_leaves]
     match P.kind:  # a match, not ==: `is` and `==` agree on the kinds' interned literals
         case "vjp":
-            low = min((lf.dtype for lf in diff), key=lambda d: -float(jnp.finfo(d).eps))
+            low = least_precise(lf.dtype for lf in diff)
             out_def = P.out_def if P.out_def is not None else jax.tree_util.tree_structure(
                 jax.eval_shape(P.f, *as_args(P, [jnp.asarray(x) for x in leaves])))
             ct = jax.tree_util.tree_unflatten(out_def, [xp.asarray(c).astype(low) for c in extra["ct"]])

@@ -139,8 +139,8 @@ def check_ties(P: Problem, blocks: list[Block], leaves: list[np.ndarray], extra:
         except Exception:  # f not differentiable along the tie: no tie information
             continue
         for k, (t, j) in enumerate(items):
-            if not (ok[ia, t] and ok[ib, t]):
-                continue  # this trial already failed at an earlier tie
+            if not ok[ia, t]:
+                continue  # this trial already failed at an earlier tie (which marks both blocks)
             m = math.prod(A.out_shape)  # a failing block has entries: never 0
             ca, ra = (as_rows(a[t].astype(np.float64), m)[:, j] for a in (claimed[ia], ref[ia]))
             cb, rb = (as_rows(a[t].astype(np.float64), m)[:, j] for a in (claimed[ib], ref[ib]))
