@@ -28,6 +28,7 @@ from pathlib import Path
 #: the checker's test files, the fastest killers first (``-x`` stops at the first failure)
 TESTS = [
     "tests/test_check.py",
+    "tests/test_check_golden.py",
     "tests/test_check_mutation_survivors.py",
     "tests/test_check_mutation_survivors_blame.py",
     "tests/test_check_mutation_survivors_diagnosis.py",
