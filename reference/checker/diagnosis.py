@@ -149,11 +149,17 @@ def describe_factor(k: float, dims: tuple[int, ...] = (), tol: float = 1e-6) -> 
     ('off by a constant factor 1/2', 'off by a constant factor √2', 'sign flipped and off by a constant factor −2')
     >>> describe_factor(3 ** -0.5, dims=(3, 5))
     "off by a constant factor 1/√3 (= 1/√N with N = 3: an extra 1/√N scaling, like attention's 1/√d?)"
+    >>> describe_factor(3.1416 / math.pi)
+    'close but not exact: off by a constant factor 1.0000023 (relative error 2.3e-06)'
+    >>> describe_factor(0.999)
+    'close but not exact: off by a constant factor 0.999 (relative error 1.0e-03)'
     """
     if abs(k + 1.0) <= 1e-6:
         return f"sign flipped (factor {MINUS}1)"
     if abs(k - 1.0) < 1e-2:
-        return (f"close but not exact: off by a constant factor {k:.6g} (relative error {abs(k - 1):.1e})"
+        # digits enough to show where k leaves 1 (1.0000023, not 1), at least 6
+        digits = max(6, 2 - math.floor(math.log10(abs(k - 1.0)))) if k != 1.0 else 6
+        return (f"close but not exact: off by a constant factor {k:.{digits}g} (relative error {abs(k - 1):.1e})"
                 .replace("factor -", f"factor {MINUS}"))
     sign = "sign flipped and " if k < 0 else ""
     return f"{sign}off by a constant factor {readable(k, tol)}{_dims_text(abs(k), dims, tol)}"
