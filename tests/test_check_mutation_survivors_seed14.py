@@ -196,3 +196,17 @@ def test_a_closed_form_of_the_wrong_dtype_reports_the_inputs_of_the_trial_it_nam
     drawn = draw_inputs(rule, {"n": 3}, 10, 0, "float32")
     np.testing.assert_array_equal(report.inputs[0], drawn["w"][0])
     np.testing.assert_array_equal(report.inputs[1], drawn["x"][0])
+
+
+def test_a_hessian_wrong_near_a_kink_of_f_is_not_scanned_as_if_it_were_a_gradient():
+    """The Hessian of Σ relu(x) is 0; a candidate claiming 0.5 wherever |x| < 0.1 is wrong in 17 trials. The kink
+    scan reads first derivatives (a gradient's, a Jacobian's, a VJP's); for a Hessian it would scan f′, which
+    jumps at 0, and say "wrong only near a kink … where JAX's derivative jumps" of a second derivative that does
+    not (kills the guard's `or` → `and`, which let a Hessian block through)."""
+    from chainrule import check_hessian
+
+    def hessian_bumped_near_zero(x):
+        return np.diag(0.5 * (np.abs(np.asarray(x)) < 0.1))
+
+    r = check_hessian(lambda x: jnp.sum(jnp.maximum(x, 0.0)), hessian_bumped_near_zero, np.zeros(3), shrink=False)
+    assert not r.ok and r.failures == 17 and r.diagnosis == "one wrong entry at (0, 0)", r.diagnosis
