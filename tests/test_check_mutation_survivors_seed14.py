@@ -210,3 +210,38 @@ def test_a_hessian_wrong_near_a_kink_of_f_is_not_scanned_as_if_it_were_a_gradien
 
     r = check_hessian(lambda x: jnp.sum(jnp.maximum(x, 0.0)), hessian_bumped_near_zero, np.zeros(3), shrink=False)
     assert not r.ok and r.failures == 17 and r.diagnosis == "one wrong entry at (0, 0)", r.diagnosis
+
+
+def test_slices_of_one_column_are_not_called_rank_one_blocks():
+    """f(x) = (sin x, x²) stacked per entry, with ∂(x²)/∂x claimed as 3x: the error is block-diagonal along the
+    axis f and x share, but each slice is 2 × 1, rank one whatever it holds, so naming it "a rank-one outer
+    product within each slice" would say nothing (kills `n < 2·k` → `n < 1·k`, which let 1-column slices in)."""
+    def f(x):
+        return jnp.stack([jnp.sin(x), x ** 2], axis=1)
+
+    def jac(x):
+        k = x.shape[0]
+        J = np.zeros((k, 2, k))
+        J[np.arange(k), 0, np.arange(k)] = np.cos(x)
+        J[np.arange(k), 1, np.arange(k)] = 3 * x
+        return J
+
+    r = check_jacobian(f, jac, np.zeros(4), shrink=False)
+    assert not r.ok and "within each of the 4 slices" not in r.diagnosis, r.diagnosis
+
+
+def test_slices_of_one_row_are_not_called_rank_one_blocks():
+    """The transpose of the case above: f(X) = sin X[:, 0] + X[:, 1]², X of 4 × 2, with the second partial claimed
+    as 3·X[:, 1]: slices of 1 × 2 (kills `m < 2·k` → `m < 1·k`)."""
+    def f(X):
+        return jnp.sin(X[:, 0]) + X[:, 1] ** 2
+
+    def jac(X):
+        k = X.shape[0]
+        J = np.zeros((k, k, 2))
+        J[np.arange(k), np.arange(k), 0] = np.cos(X[:, 0])
+        J[np.arange(k), np.arange(k), 1] = 3 * X[:, 1]
+        return J
+
+    r = check_jacobian(f, jac, np.zeros((4, 2)), shrink=False)
+    assert not r.ok and "within each of the 4 slices" not in r.diagnosis, r.diagnosis
