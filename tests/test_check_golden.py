@@ -173,6 +173,17 @@ def jac_matvec_transposed(A, x):
     return (A * jnp.cos(x)).T
 
 
+W234 = np.arange(1.0, 25.0).reshape(2, 3, 4) / 10
+
+
+def contract_sin(x):
+    return jnp.einsum("ijk,k->ij", W234, jnp.sin(x))
+
+
+def jac_in_denominator_layout(x):  # in.shape + out.shape
+    return np.moveaxis(W234 * np.cos(x), -1, 0)
+
+
 def softmax(x):
     return jax.nn.softmax(x)
 
@@ -263,6 +274,8 @@ SCENARIOS: dict[str, Callable[[], Any]] = {
     "jacobian, rows all alike": lambda: check_jacobian(sin_jac, jac_cos_transposed, Z3, shrink=False),
     "jacobian, transposed": lambda: check_jacobian(matvec, jac_matvec_transposed, np.zeros((3, 3)), Z3, argnums=1,
                                                    shrink=False),
+    "jacobian, denominator layout of a matrix output": lambda: check_jacobian(contract_sin, jac_in_denominator_layout,
+                                                                              np.zeros(4), shrink=False),
     "jacobian, dropped outer product": lambda: check_jacobian(softmax, softmax_jac_without_outer, np.zeros(4),
                                                               shrink=False),
     "gradient, symmetric matrices only": lambda: check_gradient(quad_form, grad_quad_two_ax, Z3,
