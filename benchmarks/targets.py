@@ -98,7 +98,9 @@ def _ratio(rows: Mapping[str, Mapping[str, Any]], name: str, of: str | None) -> 
 
 
 def _gbps(nbytes: float, seconds: float) -> str:
-    return f"{nbytes / seconds / 1e9:.2g} GB/s"
+    """Bytes per second as GB/s, two significant digits, never in e-notation (0.12, 9.3, 27, 120)."""
+    rate = nbytes / seconds / 1e9
+    return f"{rate:.2g} GB/s" if rate < 100 else f"{rate:.0f} GB/s"
 
 
 def _bytes(n: float) -> str:
