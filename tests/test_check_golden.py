@@ -27,6 +27,7 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 import pytest
+from jax.scipy.special import i0, i1
 
 from chainrule import check_gradient, check_hessian, check_jacobian, check_jvp, check_vjp
 
@@ -238,6 +239,36 @@ def float32_cos(x):
     return jnp.cos(x).astype(jnp.float32)
 
 
+def sum_i0(x):
+    return jnp.sum(i0(x))
+
+
+def i1_of(x):  # autograd's rule for I0: JAX's own derivative is wrong at 0 (it says 1, I1(0) = 0)
+    return i1(x)
+
+
+def relu_jvp_right_slope(x, t):
+    return jnp.sum((x >= 0) * t)
+
+
+def cos_raises_far_out(x):
+    if np.max(np.abs(x)) > 2.0:
+        raise FloatingPointError("overflow in the backward pass")
+    return np.cos(x)
+
+
+def jac_sin_twice(x):
+    return 2 * jnp.diag(jnp.cos(x))
+
+
+def hess_quad_probe_wrong(x, A):
+    return A + 2 * A.T
+
+
+def float16_cos(x):
+    return np.cos(x).astype(np.float16) * np.float16(1.01)
+
+
 # --- the battery -------------------------------------------------------------------------------------------------
 
 Z3 = np.zeros(3)
@@ -292,6 +323,16 @@ SCENARIOS: dict[str, Callable[[], Any]] = {
     "float32 example, promoted": lambda: check_gradient(sum_sin, cos_jax, np.zeros(3, np.float32), trials=20),
     "float32 candidate, as given": lambda: check_gradient(sum_sin, float32_cos, np.zeros(3, np.float32),
                                                           candidate_precision="as-given", trials=20),
+    "float16 candidate off by 1%, as given": lambda: check_gradient(sum_sin, float16_cos, np.zeros(3, np.float16),
+                                                                    candidate_precision="as-given", trials=20,
+                                                                    shrink=False),
+    "JAX wrong, the candidate right": lambda: check_gradient(sum_i0, i1_of, Z3, shrink=False),
+    "jvp at a kink, the tangent's sides": lambda: check_jvp(relu_sum, relu_jvp_right_slope, Z3),
+    "candidate raises at a later trial": lambda: check_gradient(sum_sin, cos_raises_far_out, Z3),
+    "jacobian, probed": lambda: check_jacobian(sin_jac, jac_sin_twice, np.zeros(4), mode="probe", trials=20,
+                                               shrink=False),
+    "hessian, probed": lambda: check_hessian(quad_form, hess_quad_probe_wrong, Z3, np.zeros((3, 3)),
+                                             mode="probe", trials=20, shrink=False),
 }
 
 #: numbers at rounding level: an optional sign, digits, an exponent of -7 or below; not a tolerance's own
