@@ -1,0 +1,49 @@
+"""Behaviour tests that kill the seed-15 sample's surviving mutants (issue 16), a fresh sample of the code
+after the seed-14 survivors were dealt with. Each names the mutant it kills and was checked against it by hand.
+"""
+
+from __future__ import annotations
+
+import jax.numpy as jnp
+import numpy as np
+
+from chainrule import check_jvp, check_vjp
+
+_W = np.linspace(0.5, 1.5, 4095)
+
+
+def test_a_probed_block_of_exact_zeros_is_a_dropped_path_even_with_zero_tolerances():
+    """rtol = atol = 0: a NumPy-only VJP that drops the second output's cotangent, probed (4097 basis calls
+    would be needed): its products for ∂f[1]/∂x are exactly 0, and 0 ≤ 0 still names the dropped path
+    (kills `<= tol` → `< tol`, under which a zero tolerance hid it behind "no simple pattern")."""
+    def two_outputs(x):
+        return jnp.outer(_W, jnp.sin(x)).sum(axis=1), jnp.sum(x ** 2)
+
+    def vjp_ignoring_the_second_output(x, ct):
+        return np.cos(x) * np.dot(_W, ct[0])
+
+    r = check_vjp(two_outputs, vjp_ignoring_the_second_output, np.zeros(3), trials=20, shrink=False, rtol=0.0,
+                  atol=0.0)
+    assert "∂f[1]/∂x: zero where JAX is not (a path dropped?)" in r.diagnosis, r.diagnosis
+
+
+def _relu_plus_square(x):
+    return jnp.sum(jnp.maximum(x, 0.0) + x ** 2)
+
+
+def _jvp_with_value_at_zero(value):
+    def jvp(x, t):
+        x = np.asarray(x)
+        return np.sum(np.where(x == 0, value, (x > 0) + 2 * x) * t)
+    return jvp
+
+
+def test_a_jvps_one_sided_derivatives_are_taken_a_small_step_away():
+    """Σ relu(x) + x² along t at an edge trial with entries at 0: the one-sided derivatives are taken at
+    x ∓ h·t with h = √ε·(1 + max|x|), where the x² term has barely moved; 1.5 at the kink lies outside them
+    and fails, the right slope 1 passes (kills `√ε · scale` → `√ε + scale`, a step of more than 1 that moved
+    2x·t so far that 1.5 fell inside)."""
+    wrong = check_jvp(_relu_plus_square, _jvp_with_value_at_zero(1.5), np.zeros(3))
+    assert not wrong.ok and wrong.diagnosis.startswith("wrong at a kink: at entry () the candidate gives "), \
+        wrong.diagnosis
+    assert check_jvp(_relu_plus_square, _jvp_with_value_at_zero(1.0), np.zeros(3)).ok
