@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import jax.numpy as jnp
 import numpy as np
+import pytest
 
 from chainrule import check_jvp, check_vjp
 
@@ -47,3 +48,16 @@ def test_a_jvps_one_sided_derivatives_are_taken_a_small_step_away():
     assert not wrong.ok and wrong.diagnosis.startswith("wrong at a kink: at entry () the candidate gives "), \
         wrong.diagnosis
     assert check_jvp(_relu_plus_square, _jvp_with_value_at_zero(1.0), np.zeros(3)).ok
+
+
+@pytest.mark.parametrize("W", [np.array([[1.0, 2.0], [0.5, -1.0], [1.5, 0.3]]),
+                               np.array([[1.0, 2.0, 0.5], [-1.0, 1.5, 0.3]])], ids=["two inputs", "two outputs"])
+def test_a_rank_one_term_is_found_with_two_inputs_or_two_outputs(W):
+    """W·sin(x), W of 3 × 2 or 2 × 3, with a constant 0.5 added to every entry of the Jacobian: JAX − candidate
+    is the rank-one −0.5·1·1ᵀ, and two inputs (outputs) are enough to say so (kills `n < 2` → `n <= 2` and
+    `m < 2` → `m <= 2`, which skipped the low-rank analysis there)."""
+    from chainrule import check_jacobian
+
+    x0 = np.zeros(W.shape[1])
+    r = check_jacobian(lambda x: jnp.asarray(W) @ jnp.sin(x), lambda x: W * np.cos(x) + 0.5, x0, shrink=False)
+    assert r.diagnosis.startswith("dropped term: JAX − candidate is a rank-one outer product u vᵀ"), r.diagnosis

@@ -54,7 +54,7 @@ def judge(P: Problem, report: CheckReport, blocks: list[Block], leaves: list[np.
     for r in ref:
         fin = np.isfinite(as_rows(r, T)).all(axis=1)
         keep &= np.logical_or(fin, ~edge)
-        bad = ~fin & ~edge
+        bad = np.logical_and(~fin, ~edge)
         if bad.any():
             t = int(np.flatnonzero(bad)[0])
             report.inputs = trial_inputs(P, leaves, t)
