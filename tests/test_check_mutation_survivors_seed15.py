@@ -61,3 +61,34 @@ def test_a_rank_one_term_is_found_with_two_inputs_or_two_outputs(W):
     x0 = np.zeros(W.shape[1])
     r = check_jacobian(lambda x: jnp.asarray(W) @ jnp.sin(x), lambda x: W * np.cos(x) + 0.5, x0, shrink=False)
     assert r.diagnosis.startswith("dropped term: JAX − candidate is a rank-one outer product u vᵀ"), r.diagnosis
+
+
+def test_a_candidate_raising_inside_a_combined_program_is_named_and_the_others_still_run():
+    """Two checks run as one compiled program (what `chainrule verify` does per rule); the second candidate's
+    host callback raises for some trials. The combined run falls back to one check at a time: the first passes,
+    the second says the candidate raised, with the callback's own error (kills `except Exception` →
+    `except CosmicRayTestingException`, under which the error ended the whole run)."""
+    import jax
+
+    from chainrule.reference.checker.engine import run_many
+    from chainrule.reference.checker.problem import setup
+
+    def f(x):
+        return jnp.sum(jnp.sin(x))
+
+    def host_cos(x):
+        x = np.asarray(x)
+        if np.max(np.abs(x)) > 0.9:
+            raise FloatingPointError("the kernel overflowed")
+        return np.cos(x)
+
+    def cos_by_callback(x):
+        return jax.pure_callback(host_cos, jax.ShapeDtypeStruct(x.shape, x.dtype), x, vmap_method="sequential")
+
+    with jax.enable_x64(True):
+        right = setup("gradient", f, jnp.cos, (np.zeros(3),), 0, {"trials": 20})
+        raising = setup("gradient", f, cos_by_callback, (np.zeros(3),), 0, {"trials": 20})
+        first, second = run_many([(right, [(3,)], 20, 0), (raising, [(3,)], 20, 0)])
+    assert first.ok, first.diagnosis
+    assert second.diagnosis == ("the candidate raised FloatingPointError: the kernel overflowed (raised in a host "
+                                "callback; JAX reports JaxRuntimeError)"), second.diagnosis

@@ -309,7 +309,7 @@ def diagnose_values(c: np.ndarray, r: np.ndarray, *, out_shape: tuple[int, ...],
     transpose) must hold; ``dims`` are the inputs' dimension sizes, to recognize ``N`` and ``1/N``.
     """
     c, r = np.asarray(c, np.float64), np.asarray(r, np.float64)
-    bad_finite = ~np.isfinite(c) & np.isfinite(r)
+    bad_finite = np.logical_and(~np.isfinite(c), np.isfinite(r))
     if bad_finite.any():
         where = np.argwhere(bad_finite)
         idx = [tuple(int(i) for i in ix) for ix in where[:3]]

@@ -195,7 +195,7 @@ def classify(c: float, L: float, R: float, tol: float, sides: tuple[str, str] = 
         return sides[1]
     if abs(c - (L + R) / 2) <= tol:
         return "the midpoint"
-    if c < min(L, R) - tol or c > max(L, R) + tol:
+    if c != float(np.clip(c, min(L, R), max(L, R))):  # outside [L, R] (within tol of either returned above)
         return "the derivative at the tie broken in another order"
     return "a value between the slopes"
 

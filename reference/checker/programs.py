@@ -243,8 +243,20 @@ def run_batched(fn: Callable[..., Any], leaves: list[np.ndarray], extra: dict[st
 
 
 def first_line(exc: BaseException) -> str:
+    r"""``Type: first line of the message``; for an error a host callback raised inside a compiled program
+    (``jax.pure_callback``), whose message carries the Python traceback, the callback's own last line.
+
+    >>> first_line(ValueError("shapes (3,) and (4,) not aligned\nmore"))
+    'ValueError: shapes (3,) and (4,) not aligned'
+    >>> first_line(RuntimeError("INTERNAL: CpuCallback error: Traceback (most recent call last):\n  File ..."
+    ...                         "\nFloatingPointError: overflow"))
+    'FloatingPointError: overflow (raised in a host callback; JAX reports RuntimeError)'
+    """
     text = str(exc).strip()
-    return f"{type(exc).__name__}: {text.splitlines()[0] if text else ''}".rstrip(": ")
+    lines = text.splitlines()
+    if "Traceback (most recent call last)" in text and len(lines) > 1 and ": " in lines[-1]:
+        return f"{lines[-1].strip()} (raised in a host callback; JAX reports {type(exc).__name__})"
+    return f"{type(exc).__name__}: {lines[0] if text else ''}".rstrip(": ")
 
 
 def trial_inputs(P: Problem, leaves: list[np.ndarray], t: int) -> tuple[Any, ...]:
