@@ -308,4 +308,4 @@ def delta(P: Problem) -> float:
 
 def first_raised(raised: Mapping[int, str]) -> str:
     kinds = sorted(set(raised.values()))
-    return kinds[0] + (f" (and {len(kinds) - 1} other error{'' if len(kinds) == 2 else 's'})" if len(kinds) > 1 else "")
+    return kinds[0] + (f" (and {plural(len(kinds) - 1, 'other error')})" if len(kinds) > 1 else "")
