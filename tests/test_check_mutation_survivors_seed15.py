@@ -92,3 +92,98 @@ def test_a_candidate_raising_inside_a_combined_program_is_named_and_the_others_s
     assert first.ok, first.diagnosis
     assert second.diagnosis == ("the candidate raised FloatingPointError: the kernel overflowed (raised in a host "
                                 "callback; JAX reports JaxRuntimeError)"), second.diagnosis
+
+
+def _tie_partials(a, b):
+    def partials(x, y):
+        x, y = np.asarray(x), np.asarray(y)
+        gx = np.where(x > y, 1.0, np.where(x == y, a, 0.0))
+        gy = np.where(y > x, 1.0, np.where(x == y, b, 0.0))
+        return gx, gy
+    return partials
+
+
+def test_a_ties_sum_may_carry_each_partials_tolerance():
+    """max(x, y) at x = y with the check's rtol = 0.1: the two partials 0.7 + 0.38 = 1.08 are each within the
+    kink rule, and their sum lies within two terms of the tolerance of the rate 1 (each partial may carry its
+    own), so it passes; 0.75 + 0.4 = 1.15 does not (kills `terms=2` → `terms=1`, which held the sum of two
+    partials to one term's tolerance and failed 1.08)."""
+    from chainrule import check_gradient
+
+    def f(x, y):
+        return jnp.sum(jnp.maximum(x, y))
+
+    ok = check_gradient(f, _tie_partials(0.7, 0.38), np.zeros(3), np.zeros(3), argnums=(0, 1), rtol=0.1)
+    assert ok.ok, ok.diagnosis
+    bad = check_gradient(f, _tie_partials(0.75, 0.4), np.zeros(3), np.zeros(3), argnums=(0, 1), rtol=0.1)
+    assert not bad.ok and "= 0.75 + 0.4 = 1.15" in bad.diagnosis, bad.diagnosis
+
+
+def test_a_dense_jacobian_runs_when_its_three_copies_fit_the_memory_budget_exactly():
+    """mode='dense' needs one trial's Jacobian three times (JAX's two witnesses and the candidate's), float64:
+    44,100 entries take 1,058,400 bytes, so memory=1,058,400 runs and one byte less is refused, naming the size
+    (kills `3·8·entries` → `4·8·entries`, which refused the budget that fits)."""
+    from chainrule import check_jacobian
+
+    def jac(x):
+        return jnp.diag(jnp.cos(x))
+
+    assert check_jacobian(jnp.sin, jac, np.zeros(210), mode="dense", memory=3 * 8 * 210 * 210, trials=5).ok
+    with pytest.raises(ValueError, match=r"^mode='dense': one trial's jacobian has 44,100 entries, 1.01 MiB with "):
+        check_jacobian(jnp.sin, jac, np.zeros(210), mode="dense", memory=3 * 8 * 210 * 210 - 1, trials=5)
+
+
+def test_jaxs_two_witnesses_agree_within_rounding_even_when_the_check_asks_for_exact_equality():
+    """rtol = atol = 0 and the candidate jax.jacfwd(f), the check's own first witness, for a 20 × 20 Jacobian
+    where jacfwd and jacrev differ by rounding (about 2e-16 relative): the witnesses are still compared to
+    their floor of 1e-8, so the check passes instead of a false "JAX's two witnesses disagree" (kills the floor
+    `max(rtol, 1e-9)` → `max(rtol, −0.999999999)`); jax.jacrev(f) as the candidate fails, by rounding."""
+    import jax
+
+    from chainrule import check_jacobian
+
+    rng = np.random.default_rng(0)
+    W1, W2 = rng.standard_normal((20, 20)), rng.standard_normal((20, 20))
+
+    def f(x):
+        return jnp.tanh(jnp.asarray(W2) @ jnp.tanh(jnp.asarray(W1) @ x)) * jnp.sum(x ** 2)
+
+    r = check_jacobian(f, jax.jacfwd(f), np.zeros(20), rtol=0.0, atol=0.0, trials=10)
+    assert r.ok, r.diagnosis
+    r = check_jacobian(f, jax.jacrev(f), np.zeros(20), rtol=0.0, atol=0.0, trials=10)
+    assert not r.ok and r.diagnosis.startswith("close but not exact: relative error "), r.diagnosis
+
+
+def test_a_probed_jacobian_right_in_its_first_block_is_rebuilt_for_the_second():
+    """Probe mode, f(x, y) = sin(x)·cos(y): ∂f/∂x right, ∂f/∂y off by 2. The dense rebuild skips the right
+    block and diagnoses the wrong one (kills `continue` → `break` at the first right block, which left the
+    probe diagnosis alone)."""
+    from chainrule import check_jacobian
+
+    def jac(x, y):
+        return jnp.diag(jnp.cos(x) * jnp.cos(y)), 2 * jnp.diag(-jnp.sin(x) * jnp.sin(y))
+
+    r = check_jacobian(lambda x, y: jnp.sin(x) * jnp.cos(y), jac, np.zeros(4), np.zeros(4), argnums=(0, 1),
+                       mode="probe", trials=10, shrink=False)
+    assert r.diagnosis == "off by a constant factor 2" and r.block == "∂f/∂y", (r.diagnosis, r.block)
+    assert any("rebuilt densely" in n for n in r.notes), r.notes
+
+
+def test_the_rebuilt_products_are_never_served_for_another_problem():
+    """blame keeps the last rebuild, keyed by the id of the trials' arrays (ids are reused once an array is
+    freed): a second problem at the same key gets its own products, never the first problem's (kills
+    `last.P is P` → `last.P != P`, which served them to any other problem)."""
+    import jax
+
+    from chainrule.reference.checker.blame import _products
+    from chainrule.reference.checker.drawing import draw
+    from chainrule.reference.checker.problem import setup
+
+    with jax.enable_x64(True):
+        P1 = setup("vjp", jnp.sin, lambda x, ct: ct * jnp.cos(x), (np.zeros(3),), 0, {"trials": 4})
+        P2 = setup("vjp", jnp.tanh, lambda x, ct: ct * (1 - jnp.tanh(x) ** 2), (np.zeros(3),), 0, {"trials": 4})
+        leaves, _ = draw(P1, [(3,)], 4, 0)
+        first = _products(P1, leaves, 0, True)
+        second = _products(P2, leaves, 0, True)
+        assert first.P is P1 and second.P is P2
+        assert not np.allclose(first.ref[0], second.ref[0])  # sin's and tanh's Jacobians at the same point

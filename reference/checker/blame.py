@@ -281,7 +281,8 @@ def _run_rows(prog: Any, leaves: list[np.ndarray], t: int, key: str, dirs: list[
 
 def _numpy_rows(P: Problem, lv: list[np.ndarray], key: str, dirs: list[np.ndarray]) -> list[np.ndarray]:
     """A NumPy-only candidate called once per row of ``dirs`` (fresh copies of the inputs each time)."""
-    base = candidate_args(P, lv, {key: [d[0] for d in dirs]}, np)  # the vector's structure and dtypes, once
+    # equivalent mutant (no mutate): any row gives the vector's structure and dtypes
+    base = candidate_args(P, lv, {key: [d[0] for d in dirs]}, np)  # pragma: no mutate
     vec_def = jax.tree_util.tree_structure(base[-1])
     dtypes = [np.asarray(a).dtype for a in jax.tree_util.tree_leaves(base[-1])]
     per_row = []

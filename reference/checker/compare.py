@@ -48,7 +48,8 @@ def errors(claimed: np.ndarray, reference: np.ndarray,
     if claimed.shape != reference.shape:
         raise ValueError(f"errors: claimed has shape {claimed.shape}, the reference {reference.shape}; "
                          "compare blocks of one shape (leading axis = trial)")
-    T = reference.shape[0] if reference.ndim else 1
+    claimed, reference = np.atleast_1d(claimed), np.atleast_1d(reference)  # a bare scalar: one trial
+    T = len(reference)
     c2 = as_rows(claimed, T).astype(np.float64)
     r2 = as_rows(reference, T).astype(np.float64)
     with np.errstate(all="ignore"):

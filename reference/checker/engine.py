@@ -160,10 +160,11 @@ def prepare(P: Problem, shapes: list[tuple[int, ...]], trials: int, seed: int,
     entries = (in_size * in_size) if P.kind == "hessian" else in_size * out_size
     if P.kind in ("jacobian", "hessian"):
         mode = P.opts["mode"]
-        fits = 3 * 8 * entries <= P.opts["memory"]
+        dense_bytes = 3 * 8 * entries  # JAX's two witnesses and the candidate's, float64
+        fits = dense_bytes <= P.opts["memory"]
         if mode == "dense" and not fits:
             raise ValueError(f"mode='dense': one trial's {P.kind} has {entries:,} entries, "
-                             f"{_size(3 * 8 * entries)} with JAX's two witnesses and the candidate's, "
+                             f"{_size(dense_bytes)} with JAX's two witnesses and the candidate's, "
                              f"above the memory budget of {_size(P.opts['memory'])}; use mode='probe' "
                              "(random products, no dense Jacobian) or raise memory=")
         P.dense = mode == "dense" or (mode == "auto" and entries <= P.opts["max_dense"] and fits)
