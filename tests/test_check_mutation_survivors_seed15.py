@@ -187,3 +187,15 @@ def test_the_rebuilt_products_are_never_served_for_another_problem():
         second = _products(P2, leaves, 0, True)
         assert first.P is P1 and second.P is P2
         assert not np.allclose(first.ref[0], second.ref[0])  # sin's and tanh's Jacobians at the same point
+
+
+def test_constant_factor_of_arrays_of_two_shapes_is_none_either_way():
+    """diagnosis.constant_factor is public: arrays of two shapes have no factor, whichever is the larger, and it
+    says None rather than raising (kills `c.shape != r.shape` → `>`, under which (3,) against (4,) broadcast and
+    raised)."""
+    from chainrule.reference.checker.diagnosis import constant_factor
+
+    assert constant_factor(2 * np.ones(3), np.ones(4)) is None
+    assert constant_factor(2 * np.ones(4), np.ones(3)) is None
+    assert constant_factor(2 * np.ones((2, 2)), np.ones(4)) is None
+    assert constant_factor(2 * np.ones(4), np.ones(4)) == 2.0
