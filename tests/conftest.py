@@ -66,6 +66,23 @@ def catalog_results_float32():
     return _verify_all("float32", seed=1)
 
 
+@pytest.fixture
+def promoted_closed_form_rule():
+    """A catalog-style record (E-7's Jacobian of w ⊙ x) whose closed form returns float64 whatever the inputs'
+    dtype: under float32 it fails "wrong dtype" at the first trial."""
+    from chainrule.analytic.structured import Diagonal
+    from chainrule.reference.catalog import Arg, Rule
+
+    def mul(w, x):
+        return w * x
+
+    def promoted(w, x):
+        return Diagonal(np.asarray(x, np.float64))
+
+    return Rule("jac_mul_w_promoted_test", "E-7", "elementwise", "§4.2", mul, promoted,
+                (Arg("w", ("n",)), Arg("x", ("n",))), "w", ({"n": 3},))
+
+
 def pytest_sessionfinish(session, exitstatus):
     """The tests use chainrule as users import it: ``python -m pytest`` puts the repository root on
     ``sys.path``, where ``import analytic`` would load a second, wrongly named copy of the package."""

@@ -173,24 +173,16 @@ def test_a_linear_vjp_of_a_large_function_is_not_called_nonlinear_for_its_roundi
                                         "dropped outer product)"), r.diagnosis
 
 
-def test_a_closed_form_of_the_wrong_dtype_reports_the_inputs_of_the_trial_it_names():
+def test_a_closed_form_of_the_wrong_dtype_reports_the_inputs_of_the_trial_it_names(promoted_closed_form_rule):
     """The catalog's exact-dtype rule: a closed form returning float64 under float32 fails at trial 1 (index 0),
     and the report's inputs are that trial's draw, as `draw_inputs` gives it (kills `trial_inputs(P, leaves, 0)`
     → `1`, the next trial's inputs under the first trial's name)."""
-    from chainrule.analytic.structured import Diagonal
-    from chainrule.reference.catalog import Arg, Rule
+    import jax
+
     from chainrule.reference.catalog.verify import draw_inputs, rule_check
     from chainrule.reference.checker.engine import run_once
 
-    def mul(w, x):
-        return w * x
-
-    def promoted(w, x):
-        return Diagonal(np.asarray(x, np.float64))
-
-    rule = Rule("jac_mul_w_promoted_test", "E-7", "elementwise", "§4.2", mul, promoted,
-                (Arg("w", ("n",)), Arg("x", ("n",))), "w", ({"n": 3},))
-    import jax
+    rule = promoted_closed_form_rule
 
     with jax.enable_x64(True):  # as chainrule verify runs it
         P, shapes = rule_check(rule, {"n": 3}, trials=10, dtype="float32", seed=0)

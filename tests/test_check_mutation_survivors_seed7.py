@@ -153,22 +153,12 @@ def test_every_trial_wrong_at_a_tie_between_two_arguments_fails_not_only_the_fir
         assert between.failures == jax_rule.failures > 1, (seed, between.failures, jax_rule.failures)
 
 
-def test_verify_names_the_first_trial_for_a_closed_form_of_the_wrong_dtype():
+def test_verify_names_the_first_trial_for_a_closed_form_of_the_wrong_dtype(promoted_closed_form_rule):
     """A closed form that returns float64 under float32 fails "wrong dtype" at the first trial, named
     "trial 1/10" (kills the exact-dtype failure's `trial=0` → `trial=1`, which named trial 2)."""
-    from chainrule.analytic.structured import Diagonal
-    from chainrule.reference.catalog import Arg, Rule
     from chainrule.reference.catalog.verify import verify_rule
 
-    def mul(w, x):
-        return w * x
-
-    def promoted(w, x):
-        return Diagonal(np.asarray(x, np.float64))
-
-    rule = Rule("jac_mul_w_promoted_test", "E-7", "elementwise", "§4.2", mul, promoted,
-                (Arg("w", ("n",)), Arg("x", ("n",))), "w", ({"n": 3},))
-    r = verify_rule(rule, trials=10, seed=0, dtype="float32")
+    r = verify_rule(promoted_closed_form_rule, trials=10, seed=0, dtype="float32")
     assert not r.ok
     assert " | seed 0, trial 1/10 | 10/10 trials fail | wrong dtype: claimed float64, JAX float32 (a constant " \
            "promoted the result?)" in r.message, r.message
