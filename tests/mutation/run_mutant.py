@@ -45,6 +45,7 @@ TESTS = [
     "tests/test_check_mutation_survivors_seed13.py",
     "tests/test_check_mutation_survivors_seed14.py",
     "tests/test_check_mutation_survivors_seed15.py",
+    "tests/test_check_mutation_survivors_seed16.py",
     "tests/test_check_diagnosis.py",
     "tests/test_check_ties_edges.py",
     "tests/test_verify.py",
