@@ -202,9 +202,9 @@ def prepare(P: Problem, shapes: list[tuple[int, ...]], trials: int, seed: int,
             != jax.tree_util.tree_structure(normalize_tree(dense_expect))
             or any(tuple(c.shape) != tuple(e.shape) for c, e in zip(claimed_leaves_s, exp_leaves_s, strict=True))):
         return shape_failure(P, report, leaves, extra, blocks, cand_struct, dense_expect, traceable)
+    floor_eps = float(jnp.finfo(least_precise(P.leaves[i].dtype for i in P.diff_leaves)).eps)
     bad_dtype = [(c.dtype, e.dtype) for c, e in zip(claimed_leaves_s, exp_leaves_s, strict=True)
-                 if is_float(c.dtype) and float(jnp.finfo(c.dtype).eps) > float(jnp.finfo(least_precise(
-                     P.leaves[i].dtype for i in P.diff_leaves)).eps)]
+                 if is_float(c.dtype) and float(jnp.finfo(c.dtype).eps) > floor_eps]
     if P.exact_dtype and not bad_dtype:
         want = P.leaves[P.diff_leaves[0]].dtype
         # equivalent mutants (no mutate): a lower precision failed above, so a dtype other than want is a
