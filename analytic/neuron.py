@@ -286,7 +286,7 @@ def loss_gradient(w: Array, b: Array, X: Array, y: Array) -> tuple[Array, Array]
     N = X.shape[0]
     # sum_w = Σ_i 1[z_i > 0] e_i x_i and sum_b = Σ_i 1[z_i > 0] e_i, with z_i = w·x_i + b, e_i = z_i − y_i
     if array_api_compat.is_jax_namespace(xp):  # shapes are static under jit: pick the faster program
-        fused = (N >= _FUSED_MIN_ROWS and X.shape[1] >= _FUSED_MIN_WIDTH) or _rows_sharded(X)
+        fused = _fused_is_faster(N, X.shape[1]) or _rows_sharded(X)
         return _masked_error_sums(xp, w, b, X, y, 2.0 / N, fused=fused)
     else:  # eager: stream X in row blocks that stay in cache, summing block by block
         rows = max(1, _BLOCK_ELEMENTS // max(1, X.shape[1]))
@@ -310,6 +310,12 @@ _FUSED_MIN_ROWS = 50_000
 #: Measured on a 2-core EPYC, JAX 0.10.2 CPU: fused ×0.78–0.87 of ``jit(grad)`` at N·n = 10⁷–2·10⁷, n = 100;
 #: ×7.0 at N = 10⁶, n = 10, float32; ×1.1–1.7 below N = 10,000 (``chainrule bench -k loss_gradient``).
 _FUSED_MIN_WIDTH = 64
+
+
+def _fused_is_faster(N: int, n: int) -> bool:
+    """Whether the fused element-wise sum is the faster program under ``jit`` for X of N × n (measured: see
+    :data:`_FUSED_MIN_ROWS`, :data:`_FUSED_MIN_WIDTH`); the contraction otherwise."""
+    return N >= _FUSED_MIN_ROWS and n >= _FUSED_MIN_WIDTH
 
 
 def _rows_sharded(X: Array) -> bool:

@@ -70,7 +70,7 @@ def other_order(N: int, d: int) -> Any:
     """The closed form's sum in the evaluation order :func:`loss_gradient` does *not* pick under ``jit`` at
     X of N × d (the contraction where it fuses, the fused loop where it contracts): the measurement behind
     its choice, timed in every cell."""
-    fused = not (N >= neuron._FUSED_MIN_ROWS and d >= neuron._FUSED_MIN_WIDTH)
+    fused = not neuron._fused_is_faster(N, d)
 
     def loss_gradient_other_order(w: Any, b: Any, X: Any, y: Any) -> tuple[Any, Any]:
         return neuron._masked_error_sums(jnp, w, b, X, y, 2.0 / N, fused=fused)
