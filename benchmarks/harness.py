@@ -448,11 +448,19 @@ def run(suites: Sequence[Suite], *, quick: bool, command: str,
     start = time.perf_counter()
     machine = machine_info()
     out = []
-    for suite in suites:
-        result = run_suite(suite, quick, (lambda case, s=suite: on_case(s.name, case)) if on_case else None)
-        if suite.summary is not None:  # the suite's own table, kept with its data for summary.md
-            result["summary_markdown"] = suite.summary(result)
-        out.append(result)
+    # Each case's timing starts after a full collection (_interleaved). The objects alive now (JAX's,
+    # and a test runner's when run in-process) are frozen out of those collections: in a pytest worker
+    # holding 480,000 objects, 23 collections took 3.0 s of the quick run's 25 s.
+    gc.collect()
+    gc.freeze()
+    try:
+        for suite in suites:
+            result = run_suite(suite, quick, (lambda case, s=suite: on_case(s.name, case)) if on_case else None)
+            if suite.summary is not None:  # the suite's own table, kept with its data for summary.md
+                result["summary_markdown"] = suite.summary(result)
+            out.append(result)
+    finally:
+        gc.unfreeze()
     machine["load_average_end"] = list(os.getloadavg()) if hasattr(os, "getloadavg") else None
     return {
         "schema": SCHEMA, "created": datetime.now(UTC).isoformat(timespec="seconds"),

@@ -210,8 +210,12 @@ def _trial(P: Problem, blocks: list[Block], leaves: list[np.ndarray], extra: dic
         if c.shape != r.shape:
             return _Verdict("jax", f"the candidate's {b.name} has shape {c.shape}, JAX's {r.shape}")
         tb = tol.bound_for(r)
-        bad = [tuple(int(i) for i in ix) for ix in np.argwhere(~(np.abs(c - r) <= tb))]
-        bad.sort(key=lambda ix: -float(np.nan_to_num(abs(c[ix] - r[ix]), nan=np.inf)))
+        gap = np.abs(c - r)
+        off = ~(gap <= tb)
+        # the largest disagreement first (NaN the largest), ties in index order: a stable sort, vectorized
+        # (a sort key per entry took 1.5 s of the 28 s real-world tests)
+        order = np.argsort(-np.nan_to_num(gap.reshape(-1)[np.flatnonzero(off)], nan=np.inf), kind="stable")
+        bad = [tuple(int(i) for i in ix) for ix in np.argwhere(off)[order]]
         jobs.extend(_jobs(P, pt, b, bad, c, r))
         if len(jobs) > MAX_DIRECTIONS:
             break

@@ -18,7 +18,7 @@ from .memo import Memo
 from .problem import DEFAULTS, Problem, is_float, least_precise
 
 __all__ = [
-    "CHUNK_BYTES", "FAST_COMPILE", "PROGRAMS", "STRUCTS", "as_args", "cached", "candidate_args",
+    "CHUNK_BYTES", "FAST_COMPILE", "NUMPY_ONLY", "PROGRAMS", "STRUCTS", "as_args", "cached", "candidate_args",
     "candidate_output", "densify", "diff_tree", "first_line", "normalize_tree", "numpy_args", "numpy_call",
     "padded_size", "programs", "reference_outputs", "remember_structs", "remembered_structs", "run_batched",
     "to_numpy_tree", "trial_inputs", "upcast", "wrt_function"
@@ -182,6 +182,11 @@ def _structs_key(P: Problem, shapes: Sequence[tuple[int, ...]]) -> tuple[Any, ..
             tuple(lf.dtype for lf in P.leaves), P.ref_dtype)
 
 
+#: What :data:`STRUCTS` keeps for the candidate's output when it is NumPy-only (it did not trace): it then
+#: runs trial by trial, and its structure is read from its first trial's output.
+NUMPY_ONLY = "NumPy-only"
+
+
 def remembered_structs(P: Problem, shapes: Sequence[tuple[int, ...]]
                        ) -> tuple[Any, Any] | None:  # pragma: no mutate - equivalent: annotations (PEP 563)
     """The output structures :func:`remember_structs` kept for this check's signature, if any."""
@@ -189,7 +194,8 @@ def remembered_structs(P: Problem, shapes: Sequence[tuple[int, ...]]
 
 
 def remember_structs(P: Problem, shapes: Sequence[tuple[int, ...]], structs: tuple[Any, Any]) -> None:
-    """Keep ``(f's output, the candidate's output)`` structures for this check's signature (the last 256)."""
+    """Keep ``(f's output, the candidate's output)`` structures for this check's signature (the last 256);
+    the candidate's is :data:`NUMPY_ONLY` when it did not trace."""
     STRUCTS.keep(_structs_key(P, shapes), structs)
 
 
