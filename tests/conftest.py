@@ -65,6 +65,25 @@ def pytest_configure(config):
     enable_compilation_cache()
     if hasattr(config.option, "loadscopereorder"):  # pytest-xdist's --dist loadfile/loadscope
         config.option.loadscopereorder = False
+    if hasattr(config, "workerinput"):
+        import atexit
+
+        atexit.register(_leave_worker_at_once)  # after JAX's own handler, so it runs before it
+
+
+def _leave_worker_at_once() -> None:
+    """An xdist worker's last act, once its gateway has closed (every report sent): leave without JAX's exit
+    handler, which frees every compiled program and cache one by one (2-3 s per worker here, while the
+    controller waits for both), and without the interpreter's teardown. Not when coverage is measuring,
+    which writes its data at exit."""
+    import os
+    import sys
+
+    if "coverage" in sys.modules:
+        return
+    sys.stdout.flush()
+    sys.stderr.flush()
+    os._exit(0)
 
 
 def pytest_collection_modifyitems(session, config, items):

@@ -28,3 +28,20 @@ def test_xdist_keeps_the_given_order(request: pytest.FixtureRequest):
     if not hasattr(option, "loadscopereorder"):
         pytest.skip("pytest-xdist is not installed")
     assert option.loadscopereorder is False
+
+
+def test_a_worker_leaves_at_once_unless_coverage_is_measuring(monkeypatch: pytest.MonkeyPatch):
+    import os
+    import sys
+    import types
+
+    import conftest
+
+    exits: list[int] = []
+    monkeypatch.setattr(os, "_exit", exits.append)
+    monkeypatch.setitem(sys.modules, "coverage", types.ModuleType("coverage"))
+    conftest._leave_worker_at_once()
+    assert exits == []  # coverage writes its data at exit: the exit handlers must run
+    monkeypatch.delitem(sys.modules, "coverage")
+    conftest._leave_worker_at_once()
+    assert exits == [0]
