@@ -214,7 +214,7 @@ def _trial(P: Problem, blocks: list[Block], leaves: list[np.ndarray], extra: dic
         off = ~(gap <= tb)
         # the largest disagreement first (NaN the largest), ties in index order: a stable sort, vectorized
         # (a sort key per entry took 1.5 s of the 28 s real-world tests)
-        order = np.argsort(-np.nan_to_num(gap.reshape(-1)[np.flatnonzero(off)], nan=np.inf), kind="stable")
+        order = np.argsort(-np.nan_to_num(gap[off], nan=np.inf), kind="stable")  # gap[off]: argwhere's order
         bad = [tuple(int(i) for i in ix) for ix in np.argwhere(off)[order]]
         jobs.extend(_jobs(P, pt, b, bad, c, r))
         if len(jobs) > MAX_DIRECTIONS:

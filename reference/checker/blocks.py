@@ -44,18 +44,14 @@ def make_blocks(P: Problem, out_struct: Any, shapes: list[tuple[int, ...]]) -> l
             + [Block(f"uᵀJ → {P.leaves[i].path}", (k, *shapes[i]), (), in_leaf=i, product=True) for i in diff])
 
 
-def _float64(a: np.ndarray) -> np.ndarray:
-    """``a`` in float64, not copied when it already is (a claimed Jacobian can be most of a trial's memory)."""
-    return np.asarray(a, dtype=np.float64)
-
-
 def contract(P: Problem, claimed: list[np.ndarray], extra: dict[str, Any], blocks: list[Block],
               out_shapes: list[tuple[int, ...]], shapes: list[tuple[int, ...]]) -> list[np.ndarray]:
     """Probe mode: the candidate's dense blocks times the probes, in the blocks' order.
 
     The products are batched matrix products (``@``, BLAS per trial), not ``einsum``, whose unoptimized
     loop took 49–52 ms per trial for a 3000 × 3000 block against 7.5–7.7 ms (a probed check of
-    ``jnp.tanh`` on 3000 entries, 100 trials: 8.2 s before, 1.7–2.5 s after)."""
+    ``jnp.tanh`` on 3000 entries, 100 trials: 8.2 s before, 1.7–2.5 s after). A block already in float64
+    is not copied (``np.asarray``): a claimed Jacobian can be most of a trial's memory."""
     diff = P.diff_leaves
     T = claimed[0].shape[0] if claimed else 0
     V = [np.asarray(v, np.float64).reshape(T, P.opts["probes"], -1) for v in extra["V"]]
@@ -65,7 +61,7 @@ def contract(P: Problem, claimed: list[np.ndarray], extra: dict[str, Any], block
         for a in range(n_in):
             acc = 0.0
             for b in range(n_in):
-                C = _float64(claimed[a * n_in + b]).reshape(T, math.prod(shapes[diff[a]]), -1)
+                C = np.asarray(claimed[a * n_in + b], np.float64).reshape(T, math.prod(shapes[diff[a]]), -1)
                 acc = acc + V[b] @ np.swapaxes(C, 1, 2)  # (t, k, o): each probe v times Cᵀ, through BLAS
             res.append(np.asarray(acc).reshape((T, P.opts["probes"], *shapes[diff[a]])))
         return res
@@ -74,13 +70,13 @@ def contract(P: Problem, claimed: list[np.ndarray], extra: dict[str, Any], block
     for o, oshape in enumerate(out_shapes):
         acc = 0.0
         for b in range(n_in):
-            C = _float64(claimed[o * n_in + b]).reshape(T, math.prod(oshape), -1)
+            C = np.asarray(claimed[o * n_in + b], np.float64).reshape(T, math.prod(oshape), -1)
             acc = acc + V[b] @ np.swapaxes(C, 1, 2)  # (t, k, o): J·v for each probe v
         jv.append(np.asarray(acc).reshape((T, P.opts["probes"], *oshape)))
     for b in range(n_in):
         acc = 0.0
         for o, oshape in enumerate(out_shapes):
-            C = _float64(claimed[o * n_in + b]).reshape(T, math.prod(oshape), -1)
+            C = np.asarray(claimed[o * n_in + b], np.float64).reshape(T, math.prod(oshape), -1)
             acc = acc + U[o] @ C  # (t, k, i): uᵀJ for each probe u
         uj.append(np.asarray(acc).reshape((T, P.opts["probes"], *shapes[diff[b]])))
     return jv + uj
